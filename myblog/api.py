@@ -1,0 +1,65 @@
+"""Public read-only REST API of the blog."""
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import filters, generics, serializers
+from rest_framework.pagination import PageNumberPagination
+
+from myblog.models import Post
+from myblog.selectors import post_list_visible
+
+
+class PostPagination(PageNumberPagination):
+    page_size = 10
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+class PostSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+    author = serializers.SerializerMethodField()
+    tags = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Post
+        fields = ["slug", "title", "summary", "url", "author", "tags", "publish_at", "updated_at"]
+
+    def get_url(self, post: Post) -> str:
+        return self.context["request"].build_absolute_uri(post.get_absolute_url())
+
+    def get_author(self, post: Post) -> str:
+        return post.author.get_full_name() or post.author.get_username()
+
+    def get_tags(self, post: Post) -> list[str]:
+        return [tag.slug for tag in post.tags.all()]
+
+
+class PostDetailSerializer(PostSerializer):
+    body_html = serializers.CharField(read_only=True, help_text="The body rendered from Markdown and sanitized.")
+    body = serializers.CharField(read_only=True, help_text="The Markdown source.")
+
+    class Meta(PostSerializer.Meta):
+        fields = [*PostSerializer.Meta.fields, "body", "body_html"]
+
+
+@extend_schema(
+    parameters=[OpenApiParameter("tag", str, description="Only posts with this tag (its slug).")],
+    summary="List published posts, newest first",
+)
+class PostListApi(generics.ListAPIView):
+    serializer_class = PostSerializer
+    pagination_class = PostPagination
+    filter_backends = [filters.SearchFilter]
+    search_fields = ["title", "summary", "body"]
+
+    def get_queryset(self) -> QuerySet[Post]:
+        return post_list_visible(tag=self.request.query_params.get("tag") or None)
+
+
+@extend_schema(summary="One published post, with its rendered HTML")
+class PostDetailApi(generics.RetrieveAPIView):
+    serializer_class = PostDetailSerializer
+    lookup_field = "slug"
+
+    def get_queryset(self) -> QuerySet[Post]:
+        return post_list_visible()
