@@ -48,7 +48,13 @@ def create_bucket(template: Template, logical_id: str) -> str:
     if "BucketEncryption" in props:
         s3.put_bucket_encryption(
             Bucket=name,
-            ServerSideEncryptionConfiguration=props["BucketEncryption"]["ServerSideEncryptionConfiguration"],
+            ServerSideEncryptionConfiguration={
+                # CloudFormation and the S3 API name the same setting differently.
+                "Rules": [
+                    {"ApplyServerSideEncryptionByDefault": rule["ServerSideEncryptionByDefault"]}
+                    for rule in props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+                ]
+            },
         )
     if "PublicAccessBlockConfiguration" in props:
         s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration=props["PublicAccessBlockConfiguration"])

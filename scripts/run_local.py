@@ -1,0 +1,111 @@
+"""`make run`: the whole product on this machine.
+
+Starts a moto server as the local AWS endpoint (unless one already answers there), creates the
+local AWS resources from infra/, migrates, seeds demo content, prints what a newcomer needs and
+serves the site. Ctrl-C stops everything this script started.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+ENDPOINT = os.environ.setdefault("AWS_ENDPOINT_URL", "http://127.0.0.1:4566")
+HOST, PORT = os.environ.get("HOST", "127.0.0.1"), os.environ.get("PORT", "8000")
+
+
+def endpoint_up(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/moto-api/", timeout=1):  # noqa: S310 - loopback only
+            return True
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def start_moto() -> subprocess.Popen[bytes] | None:
+    if endpoint_up(ENDPOINT):
+        print(f"Local AWS endpoint already running at {ENDPOINT}; reusing it.")
+        return None
+    parts = urlsplit(ENDPOINT)
+    if parts.hostname not in ("127.0.0.1", "localhost"):
+        sys.exit(f"AWS_ENDPOINT_URL={ENDPOINT} does not answer, and only a loopback endpoint is started here.")
+    print(f"Starting the local AWS endpoint (moto) on {ENDPOINT} ...")
+    moto = subprocess.Popen(
+        [str(Path(PYTHON).parent / "moto_server"), "-H", parts.hostname, "-p", str(parts.port or 80)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    for _ in range(100):
+        if endpoint_up(ENDPOINT):
+            return moto
+        if moto.poll() is not None:
+            sys.exit(f"moto_server exited with status {moto.returncode}; is port {parts.port} taken?")
+        time.sleep(0.1)
+    moto.terminate()
+    sys.exit("moto_server did not answer within 10 seconds.")
+
+
+def step(*args: str) -> None:
+    subprocess.run([PYTHON, *args], cwd=ROOT, check=True)
+
+
+def banner() -> None:
+    site = f"http://{HOST}:{PORT}"
+    print(
+        f"""
+  MyBlog is running.
+
+    Blog          {site}/
+    Admin         {site}/admin/      user: admin   password: admin
+    API docs      {site}/api/docs/   (schema: {site}/api/schema/)
+    Public API    {site}/api/blog/posts/
+    Feed          {site}/feed/
+    Health        {site}/healthz
+    Local AWS     {ENDPOINT}   (moto; state lasts until Ctrl-C)
+
+  Press Ctrl-C to stop everything.
+""",
+        flush=True,
+    )
+
+
+def main() -> int:
+    # `make` may be stopped with SIGTERM; treat it like Ctrl-C so children are cleaned up.
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    children: list[subprocess.Popen[bytes]] = []
+    try:
+        moto = start_moto()
+        if moto:
+            children.append(moto)
+        step("-m", "infra.bootstrap")
+        step("manage.py", "migrate", "--noinput", "-v", "0")
+        step("manage.py", "seed_demo")
+        banner()
+        server = subprocess.Popen([PYTHON, "manage.py", "runserver", f"{HOST}:{PORT}"], cwd=ROOT)
+        children.append(server)
+        return server.wait()
+    except KeyboardInterrupt:
+        print("\nStopping ...")
+        return 0
+    except subprocess.CalledProcessError as exc:
+        print(f"A set-up step failed: {' '.join(map(str, exc.cmd))}", file=sys.stderr)
+        return exc.returncode
+    finally:
+        for child in reversed(children):
+            if child.poll() is None:
+                child.terminate()
+                try:
+                    child.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    child.kill()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
