@@ -37,12 +37,13 @@ def create_bucket(template: Template, logical_id: str) -> str:
     name = template.physical_name(logical_id)
     props = template.properties(logical_id)
     try:
+        s3.head_bucket(Bucket=name)
+        state = "exists"
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] not in ("404", "NoSuchBucket"):
+            raise
         s3.create_bucket(Bucket=name)
         state = "created"
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
-            raise
-        state = "exists"
     if "VersioningConfiguration" in props:
         s3.put_bucket_versioning(Bucket=name, VersioningConfiguration=props["VersioningConfiguration"])
     if "BucketEncryption" in props:

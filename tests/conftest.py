@@ -25,6 +25,9 @@ def local_aws(aws_endpoint, settings, monkeypatch):
     """Point the code at the test moto server, with the resources of infra/ created fresh."""
     requests.post(f"{aws_endpoint}/moto-api/reset", timeout=5)
     monkeypatch.setenv("AWS_ENDPOINT_URL", aws_endpoint)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     settings.AWS_ENDPOINT_URL = aws_endpoint
     bootstrap("local", out=lambda line: None)
     return aws_endpoint

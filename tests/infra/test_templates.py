@@ -1,0 +1,42 @@
+import subprocess
+import sys
+from pathlib import Path
+
+import boto3
+from django.conf import settings
+
+from infra.bootstrap import bootstrap
+from infra.templates import all_templates, load
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_every_aws_resource_the_code_uses_is_declared_in_infra():
+    declared = {
+        template.physical_name(logical_id)
+        for template in all_templates(Env="local")
+        for logical_id in template.resources
+    }
+    used_by_settings = {settings.MEDIA_BUCKET}
+    assert used_by_settings <= declared
+
+
+def test_the_bootstrap_creates_the_bucket_as_declared_and_can_run_again(local_aws):
+    assert bootstrap("local", out=lambda line: None) == ["s3 bucket myblog-local-media: exists"]
+    s3 = boto3.client("s3", endpoint_url=local_aws, region_name="us-east-1")
+    bucket = load("storage.yaml", Env="local").physical_name("MediaBucket")
+    assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
+    block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+    assert all(block.values())
+    rules = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
+    assert rules[0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+
+
+def test_bucket_names_follow_the_environment_parameter():
+    assert load("storage.yaml", Env="production").physical_name("MediaBucket") == "myblog-production-media"
+
+
+def test_cfn_lint_reports_nothing_on_any_template():
+    templates = sorted(str(p) for p in (ROOT / "infra").glob("*.yaml"))
+    result = subprocess.run([str(Path(sys.executable).parent / "cfn-lint"), *templates], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr

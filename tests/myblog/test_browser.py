@@ -1,0 +1,74 @@
+"""The blog in a real browser: Playwright driving Debian's Chromium against the live server."""
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from tests.factories import PostFactory
+
+# Debian's build, not Playwright's download: `playwright install` needs a network we lack.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",  # CI runs as root, where Chromium's sandbox refuses to start.
+    "--disable-gpu",
+    # Keep Chromium itself from calling home, so every request we see comes from the page.
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",  # Containers often have a tiny /dev/shm.
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+# Raw HTML in the source: the sanitizer must drop it, so the page never runs it.
+HOSTILE_BODY = PostFactory.body + "\n<script>window.injected = true;</script>\n"
+
+
+@pytest.fixture
+def page(monkeypatch):
+    # A missing browser is a broken setup, not a reason to skip: fail and say how to fix it.
+    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: apt-get install -y chromium"
+    # The sync API keeps an asyncio loop running in this thread, so Django's guard against ORM
+    # calls from async code would reject the test's own factory calls.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser.new_page()
+        finally:
+            browser.close()
+
+
+def test_reader_opens_a_post_from_the_index(live_server, page):
+    other = PostFactory(title="Another post")
+    post = PostFactory(title="Markdown in the browser", body=HOSTILE_BODY)
+    console_errors, requests = [], []
+    page.on("console", lambda msg: msg.type == "error" and console_errors.append(msg.text))
+    page.on("pageerror", lambda exc: console_errors.append(str(exc)))
+    page.on("request", lambda request: requests.append(request.url))
+
+    page.goto(live_server.url + "/")
+    links = page.locator("article.post-summary h2 a")
+    expect(links).to_have_count(2)
+    assert set(links.all_text_contents()) == {post.title, other.title}
+
+    links.filter(has_text=post.title).click()
+    expect(page).to_have_url(live_server.url + post.get_absolute_url())
+    expect(page.locator("h1")).to_have_text(post.title)
+    body = page.locator("div.post-body")
+    expect(body.locator("h2")).to_have_text("A heading")
+    expect(body.locator("em")).to_have_text("text")
+    expect(body.locator("code")).to_have_text("code")
+    expect(body.locator("li")).to_have_text(["one", "two"])
+    expect(body.locator("script")).to_have_count(0)
+    expect(body).not_to_contain_text("window.injected")
+    assert page.evaluate("window.injected") is None
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "post.png", full_page=True)
+
+    assert console_errors == []
+    server = urlsplit(live_server.url).netloc
+    assert [url for url in requests if urlsplit(url).netloc != server] == []
