@@ -21,6 +21,7 @@ lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(VENV)/bin/cfn-lint infra/*.yaml
+	$(PY) -m json.tool zappa_settings.json >/dev/null
 	$(PY) manage.py makemigrations --check --dry-run
 
 # The browser test drives Debian's Chromium; install it when missing and we may.

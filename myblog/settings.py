@@ -104,9 +104,11 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        "BACKEND": "myblog.staticfiles.PrefixedManifestStaticFilesStorage"
         if PRODUCTION
-        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        else "myblog.staticfiles.PrefixedStaticFilesStorage",
+        # The raw value: Django's settings.STATIC_URL freezes the first request's script prefix.
+        "OPTIONS": {"base_url": STATIC_URL},
     },
 }
 

@@ -1,8 +1,11 @@
+import json
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import boto3
+import pytest
 from django.conf import settings
 
 from infra.bootstrap import bootstrap
@@ -21,8 +24,20 @@ def test_every_aws_resource_the_code_uses_is_declared_in_infra():
     assert used_by_settings <= declared
 
 
+@pytest.mark.parametrize("stage", ["dev", "production"])
+def test_every_bucket_a_zappa_stage_names_is_declared_in_infra(stage):
+    config = json.loads((ROOT / "zappa_settings.json").read_text())[stage]
+    env = config.get("environment_variables")
+    remote_env_bucket = urlsplit(config["remote_env"]).netloc
+    declared = {t.physical_name(r) for t in all_templates(Env=stage) for r in t.resources}
+    assert {env["MEDIA_BUCKET"], remote_env_bucket} <= declared
+
+
 def test_the_bootstrap_creates_the_bucket_as_declared_and_can_run_again(local_aws):
-    assert bootstrap("local", out=lambda line: None) == ["s3 bucket myblog-local-media: exists"]
+    assert bootstrap("local", out=lambda line: None) == [
+        "s3 bucket myblog-local-media: exists",
+        "s3 bucket myblog-local-config: exists",
+    ]
     s3 = boto3.client("s3", endpoint_url=local_aws, region_name="us-east-1")
     bucket = load("storage.yaml", Env="local").physical_name("MediaBucket")
     assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"

@@ -4,6 +4,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from django.db import connections
 from playwright.sync_api import expect, sync_playwright
 
 from tests.factories import PostFactory
@@ -39,6 +40,9 @@ def page(monkeypatch):
             yield browser.new_page()
         finally:
             browser.close()
+            # While the loop runs, Django keeps the test's database connection apart from the
+            # usual one; close it here or it stays open and PostgreSQL refuses to drop the test DB.
+            connections.close_all()
 
 
 def test_reader_opens_a_post_from_the_index(live_server, page):
