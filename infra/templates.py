@@ -2,7 +2,9 @@
 
 moto's CloudFormation skips several resource types silently (see LOCAL_AWS.md), so the local
 bootstrap creates resources through the service APIs from these definitions instead
-(DESIGN decision 10). Only the intrinsic functions our templates use are resolved.
+(DESIGN decision 10). Only the intrinsic functions our templates use are resolved: Ref, Fn::Sub,
+Fn::Join, Fn::If with the template's Conditions (Fn::Equals/Not/And/Or, Condition) and
+AWS::NoValue; other functions (Fn::GetAtt, ...) are left as they are.
 """
 
 from dataclasses import dataclass, field
@@ -12,6 +14,9 @@ from typing import Any
 import yaml
 
 INFRA_DIR = Path(__file__).resolve().parent
+
+# What Ref AWS::NoValue resolves to: the property or list item that holds it is dropped.
+_NO_VALUE = object()
 
 
 class _CfnLoader(yaml.SafeLoader):
@@ -45,9 +50,9 @@ class Template:
         return self.body.get("Resources", {})
 
     def resolve(self, value: Any) -> Any:
-        """Resolve Ref/Sub/Join on parameters and pseudo parameters; leave other values as they are."""
+        """Resolve the supported intrinsic functions on parameters and pseudo parameters."""
         if isinstance(value, list):
-            return [self.resolve(item) for item in value]
+            return [item for item in (self.resolve(item) for item in value) if item is not _NO_VALUE]
         if not isinstance(value, dict):
             return value
         if set(value) == {"Ref"}:
@@ -60,18 +65,44 @@ class Template:
             return _substitute(text, lambda name: extra[name] if name in extra else self._lookup(name))
         if set(value) == {"Fn::Join"}:
             separator, items = value["Fn::Join"]
-            return separator.join(str(self.resolve(item)) for item in items)
-        return {key: self.resolve(item) for key, item in value.items()}
+            return separator.join(str(item) for item in self.resolve(items))
+        if set(value) == {"Fn::If"}:
+            condition, if_true, if_false = value["Fn::If"]
+            return self.resolve(if_true if self.condition(condition) else if_false)
+        if set(value) == {"Fn::Equals"}:
+            left, right = self.resolve(value["Fn::Equals"])
+            return left == right
+        if set(value) == {"Fn::Not"}:
+            return not self.resolve(value["Fn::Not"][0])
+        if set(value) == {"Fn::And"}:
+            return all(self.resolve(value["Fn::And"]))
+        if set(value) == {"Fn::Or"}:
+            return any(self.resolve(value["Fn::Or"]))
+        if set(value) == {"Condition"} and isinstance(value["Condition"], str):
+            return self.condition(value["Condition"])
+        resolved = {key: self.resolve(item) for key, item in value.items()}
+        return {key: item for key, item in resolved.items() if item is not _NO_VALUE}
+
+    def condition(self, name: str) -> bool:
+        """The value of one of the template's Conditions for these parameters."""
+        return bool(self.resolve(self.body.get("Conditions", {})[name]))
 
     def _lookup(self, name: str) -> Any:
-        pseudo = {"AWS::Region": "us-east-1", "AWS::AccountId": "123456789012", "AWS::StackName": self.path.stem}
+        pseudo = {
+            "AWS::Region": "us-east-1",
+            "AWS::AccountId": "123456789012",
+            "AWS::StackName": self.path.stem,
+            "AWS::Partition": "aws",
+            "AWS::URLSuffix": "amazonaws.com",
+            "AWS::NoValue": _NO_VALUE,
+        }
         if name in pseudo:
             return pseudo[name]
-        if name in self.parameters:
-            return self.parameters[name]
         declared = self.body.get("Parameters", {}).get(name)
+        if name in self.parameters:
+            return _typed(declared, self.parameters[name])
         if declared is not None and "Default" in declared:
-            return declared["Default"]
+            return _typed(declared, declared["Default"])
         if name in self.resources:
             return self.physical_name(name)
         raise KeyError(f"{self.path.name}: cannot resolve {name!r} locally")
@@ -96,6 +127,14 @@ def load(name: str, **parameters: str) -> Template:
 
 def all_templates(**parameters: str) -> list[Template]:
     return [load(path.name, **parameters) for path in sorted(INFRA_DIR.glob("*.yaml"))]
+
+
+def _typed(declared: dict[str, Any] | None, value: Any) -> Any:
+    """A parameter's value as Ref gives it: list types are split on commas, members space-trimmed."""
+    kind = (declared or {}).get("Type", "String")
+    if isinstance(value, str) and (kind == "CommaDelimitedList" or kind.startswith("List<")):
+        return [item.strip() for item in value.split(",")]
+    return value
 
 
 def _substitute(text: str, lookup: Any) -> str:

@@ -38,10 +38,11 @@ class PostAdmin(admin.ModelAdmin):
     date_hierarchy = "publish_at"
     readonly_fields = ["created_at", "updated_at"]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "summary", "body", "tags"]}),
+        (None, {"fields": ["title", "slug", "summary", "body", "tags", "cover_photo"]}),
         ("Publishing", {"fields": ["status", "publish_at", "author", "created_at", "updated_at"]}),
     ]
     actions = ["publish", "unpublish"]
+    autocomplete_fields = ["cover_photo"]
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, object]:
         return {"author": request.user.pk}

@@ -5,6 +5,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import filters, generics, serializers
 from rest_framework.pagination import PageNumberPagination
 
+from media.models import Photo
 from myblog.models import Post
 from myblog.selectors import post_list_visible
 
@@ -15,14 +16,30 @@ class PostPagination(PageNumberPagination):
     max_page_size = 100
 
 
+class RenditionSerializer(serializers.Serializer):
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+    format = serializers.ChoiceField(choices=["webp", "jpeg"])
+    url = serializers.URLField()
+
+
+class PhotoSerializer(serializers.ModelSerializer):
+    renditions = RenditionSerializer(many=True, source="rendition_urls", read_only=True)
+
+    class Meta:
+        model = Photo
+        fields = ["title", "alt_text", "width", "height", "status", "renditions"]
+
+
 class PostSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
     author = serializers.SerializerMethodField()
     tags = serializers.SerializerMethodField()
+    cover_photo = PhotoSerializer(read_only=True, allow_null=True)
 
     class Meta:
         model = Post
-        fields = ["slug", "title", "summary", "url", "author", "tags", "publish_at", "updated_at"]
+        fields = ["slug", "title", "summary", "url", "author", "tags", "cover_photo", "publish_at", "updated_at"]
 
     def get_url(self, post: Post) -> str:
         return self.context["request"].build_absolute_uri(post.get_absolute_url())

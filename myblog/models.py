@@ -28,6 +28,14 @@ class Post(models.Model):
     body_html = models.TextField(editable=False, default="")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="posts")
     tags = TaggableManager(blank=True)
+    cover_photo = models.ForeignKey(
+        "media.Photo",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Shown above the post.",
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     publish_at = models.DateTimeField(
         null=True,

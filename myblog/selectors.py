@@ -12,7 +12,7 @@ from myblog.models import Post, PostQuerySet
 
 def post_list_visible(*, tag: str | None = None, now: datetime | None = None) -> PostQuerySet:
     """Visible posts, newest first, with what lists show loaded in a constant number of queries."""
-    posts = Post.objects.visible(now).select_related("author").prefetch_related("tags")
+    posts = Post.objects.visible(now).select_related("author", "cover_photo").prefetch_related("tags")
     if tag:
         posts = posts.filter(tags__slug=tag)
     return posts.order_by("-publish_at", "-id")
@@ -47,8 +47,10 @@ def blog_freshness(*, now: datetime | None = None) -> Freshness:
         published=Max("publish_at", filter=visible),
         visible_count=Count("id", filter=visible),
         total=Count("id"),
+        # Renditions finishing change what a page shows, so cover photos count as changes too.
+        photo=Max("cover_photo__updated_at"),
     )
-    moments = [m for m in (row["updated"], row["published"]) if m is not None]
+    moments = [m for m in (row["updated"], row["published"], row["photo"]) if m is not None]
     last_modified = max(moments) if moments else None
     stamp = last_modified.isoformat() if last_modified else "-"
     return Freshness(last_modified=last_modified, token=f"{stamp}|{row['visible_count']}|{row['total']}")

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "taggit",
     "myblog",
+    "media",
 ]
 
 MIDDLEWARE = [
@@ -102,7 +103,8 @@ USE_TZ = True
 STATIC_URL = env_str("STATIC_URL", "/static/")
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Media (photo originals and renditions) live in the private media bucket; see the AWS section.
+    "default": {"BACKEND": "storages.backends.s3.S3Storage"},
     "staticfiles": {
         "BACKEND": "myblog.staticfiles.PrefixedManifestStaticFilesStorage"
         if PRODUCTION
@@ -133,6 +135,26 @@ if PRODUCTION and not MEDIA_BUCKET:
     from django.core.exceptions import ImproperlyConfigured
 
     raise ImproperlyConfigured("The environment variable MEDIA_BUCKET is required in production.")
+
+# --- Photos (media/) ---------------------------------------------------------------------------
+# django-storages reads these. Readers fetch media through CloudFront (MEDIA_CDN_DOMAIN); locally
+# the moto endpoint serves the bucket directly, so the same code produces working URLs.
+AWS_STORAGE_BUCKET_NAME = MEDIA_BUCKET
+AWS_S3_REGION_NAME = AWS_REGION
+AWS_S3_ENDPOINT_URL = AWS_ENDPOINT_URL
+AWS_S3_SIGNATURE_VERSION = "s3v4"
+AWS_S3_FILE_OVERWRITE = True  # rendition keys are deterministic: a re-run overwrites, never duplicates
+AWS_QUERYSTRING_AUTH = False  # URLs must be the same for everyone, or no page could be cached
+AWS_DEFAULT_ACL = None
+AWS_S3_OBJECT_PARAMETERS = {"CacheControl": "public, max-age=31536000, immutable"}
+MEDIA_CDN_DOMAIN = env_str("MEDIA_CDN_DOMAIN")
+if MEDIA_CDN_DOMAIN:
+    AWS_S3_CUSTOM_DOMAIN, AWS_S3_URL_PROTOCOL = MEDIA_CDN_DOMAIN, "https:"
+elif AWS_ENDPOINT_URL:
+    _scheme, _, _host = AWS_ENDPOINT_URL.partition("://")
+    AWS_S3_CUSTOM_DOMAIN, AWS_S3_URL_PROTOCOL = f"{_host.rstrip('/')}/{MEDIA_BUCKET}", f"{_scheme}:"
+PHOTO_MAX_UPLOAD_BYTES = env_int("PHOTO_MAX_UPLOAD_BYTES", 25 * 1024 * 1024)
+PHOTO_UPLOAD_EXPIRES_SECONDS = env_int("PHOTO_UPLOAD_EXPIRES_SECONDS", 900)
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -29,6 +29,10 @@ def local_aws(aws_endpoint, settings, monkeypatch):
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     settings.AWS_ENDPOINT_URL = aws_endpoint
+    # django-storages reads its own settings when a storage is built; assigning STORAGES rebuilds it.
+    settings.AWS_S3_ENDPOINT_URL = aws_endpoint
+    settings.AWS_S3_CUSTOM_DOMAIN = f"{aws_endpoint.split('://', 1)[1]}/{settings.MEDIA_BUCKET}"
+    settings.STORAGES = {**settings.STORAGES}
     bootstrap("local", out=lambda line: None)
     return aws_endpoint
 

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 import boto3
 import pytest
+import requests
 from django.conf import settings
 
 from infra.bootstrap import bootstrap
@@ -37,6 +38,7 @@ def test_the_bootstrap_creates_the_bucket_as_declared_and_can_run_again(local_aw
     assert bootstrap("local", out=lambda line: None) == [
         "s3 bucket myblog-local-media: exists",
         "s3 bucket myblog-local-config: exists",
+        "s3 bucket policy myblog-local-media: applied (CloudFront reads become anonymous reads locally)",
     ]
     s3 = boto3.client("s3", endpoint_url=local_aws, region_name="us-east-1")
     bucket = load("storage.yaml", Env="local").physical_name("MediaBucket")
@@ -55,3 +57,14 @@ def test_cfn_lint_reports_nothing_on_any_template():
     templates = sorted(str(p) for p in (ROOT / "infra").glob("*.yaml"))
     result = subprocess.run([str(Path(sys.executable).parent / "cfn-lint"), *templates], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_locally_only_what_cloudfront_serves_is_readable_without_credentials(local_aws):
+    s3 = boto3.client("s3", endpoint_url=local_aws, region_name="us-east-1")
+    for key in ("renditions/1/w320.webp", "static/site.css", "uploads/abc/original.jpg"):
+        s3.put_object(Bucket="myblog-local-media", Key=key, Body=b"x")
+    anonymous = {
+        key: requests.get(f"{local_aws}/myblog-local-media/{key}", timeout=5).status_code
+        for key in ("renditions/1/w320.webp", "static/site.css", "uploads/abc/original.jpg")
+    }
+    assert anonymous == {"renditions/1/w320.webp": 200, "static/site.css": 200, "uploads/abc/original.jpg": 403}

@@ -1,0 +1,159 @@
+import io
+import json
+from urllib.parse import quote_plus
+
+import boto3
+import pytest
+import requests
+from django.core.management import call_command
+from PIL import Image
+
+from media.events import on_upload
+from media.models import Photo
+from media.services import UploadRejected, photo_create_from_upload, photo_render, photo_upload_presign
+from tests.factories import PostFactory, StaffFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def jpeg_bytes(width=1600, height=1000, color=(200, 40, 40)):
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), color).save(buffer, "JPEG", quality=85)
+    return buffer.getvalue()
+
+
+def upload(data, filename="holiday photo.jpg", content_type="image/jpeg"):
+    """Upload like a browser: ask for a presigned POST, then POST the file to S3."""
+    post = photo_upload_presign(filename=filename, content_type=content_type, size=len(data))
+    response = requests.post(
+        post["url"], data=post["fields"], files={"file": (filename, data, content_type)}, timeout=10
+    )
+    assert response.status_code in (200, 204), response.text
+    return post["key"]
+
+
+def s3_keys(local_aws, prefix):
+    s3 = boto3.client("s3", endpoint_url=local_aws, region_name="us-east-1")
+    listing = s3.list_objects_v2(Bucket="myblog-local-media", Prefix=prefix)
+    return sorted(item["Key"] for item in listing.get("Contents", []))
+
+
+def test_an_upload_through_a_presigned_post_becomes_a_ready_photo_with_renditions(local_aws):
+    key = upload(jpeg_bytes())
+    photo = photo_create_from_upload(key=key, title="Holiday", alt_text="A red square")
+    photo.refresh_from_db()
+    assert key.startswith("uploads/") and key.endswith(".jpg")
+    assert (photo.status, photo.width, photo.height, photo.content_type) == ("ready", 1600, 1000, "image/jpeg")
+    assert sorted((r["width"], r["format"]) for r in photo.renditions) == [
+        (w, f) for w in (320, 640, 1280) for f in ("jpeg", "webp")
+    ]
+    assert s3_keys(local_aws, "renditions/") == sorted(r["key"] for r in photo.renditions)
+    assert all(r["key"].startswith(f"renditions/{photo.pk}/") for r in photo.renditions)
+    served = requests.get(photo.fallback()["url"], timeout=10)
+    assert served.status_code == 200 and served.headers["Content-Type"] == "image/jpeg"
+    assert served.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+
+
+def test_the_presigned_post_is_limited_in_type_and_size(settings):
+    settings.PHOTO_MAX_UPLOAD_BYTES = 1000
+    with pytest.raises(UploadRejected, match="not accepted"):
+        photo_upload_presign(filename="x.exe", content_type="application/x-msdownload", size=10)
+    with pytest.raises(UploadRejected, match="between 1 byte"):
+        photo_upload_presign(filename="big.jpg", content_type="image/jpeg", size=1001)
+    post = photo_upload_presign(filename="../../etc/passwd.jpg", content_type="image/jpeg", size=10)
+    assert post["key"].startswith("uploads/") and ".." not in post["key"]
+    policy = json.loads(__import__("base64").b64decode(post["fields"]["policy"]))
+    assert ["content-length-range", 1, 1000] in policy["conditions"]
+
+
+def test_the_server_checks_the_stored_object_not_what_the_client_claimed(settings):
+    key = upload(b"this is not an image at all", filename="fake.jpg")
+    with pytest.raises(UploadRejected):
+        photo_create_from_upload(key=key, title="Fake", alt_text="Fake")
+    big_key = upload(jpeg_bytes())
+    settings.PHOTO_MAX_UPLOAD_BYTES = 100  # S3 accepted it (moto enforces no policy); we must not
+    with pytest.raises(UploadRejected, match="limit"):
+        photo_create_from_upload(key=big_key, title="Big", alt_text="Big")
+    assert not Photo.objects.exists()
+
+
+def test_rendering_twice_leaves_the_same_objects(local_aws):
+    key = upload(jpeg_bytes())
+    photo = photo_create_from_upload(key=key, title="Twice", alt_text="Twice")
+    first = s3_keys(local_aws, "renditions/")
+    photo_render(photo_id=photo.pk)
+    assert s3_keys(local_aws, "renditions/") == first
+    assert Photo.objects.get(pk=photo.pk).status == "ready"
+
+
+def test_a_corrupt_upload_seen_by_the_s3_event_marks_the_photo_failed_without_retrying():
+    key = upload(jpeg_bytes()[:400], filename="broken.jpg")
+    event = {"Records": [{"s3": {"object": {"key": quote_plus(key), "size": 400}}}]}
+    [photo_id] = on_upload(event, None)  # returns normally: Lambda will not retry
+    photo = Photo.objects.get(pk=photo_id)
+    assert photo.status == "failed" and photo.failure_reason
+
+
+def test_the_s3_event_decodes_keys_and_never_acts_on_renditions(local_aws):
+    key = upload(jpeg_bytes(), filename="summer day+sun.jpg")
+    event = {
+        "Records": [
+            {"eventName": "ObjectCreated:Post", "s3": {"object": {"key": quote_plus(key), "size": 1}}},
+            {"eventName": "ObjectCreated:Put", "s3": {"object": {"key": "renditions/1/w320.webp", "size": 1}}},
+        ]
+    }
+    [photo_id] = on_upload(event, None)
+    photo = Photo.objects.get(pk=photo_id)
+    assert photo.original.name == key
+    assert photo.status == "ready"
+    assert on_upload(event, None) == [photo_id]  # a second delivery: same row, same objects
+    assert Photo.objects.count() == 1
+
+
+def test_a_post_with_a_cover_photo_shows_a_responsive_image_and_the_api_returns_its_renditions(client):
+    photo = photo_create_from_upload(key=upload(jpeg_bytes()), title="Cover", alt_text="A red square")
+    post = PostFactory(cover_photo=photo)
+    html = client.get(post.get_absolute_url()).content.decode()
+    assert 'alt="A red square"' in html
+    assert 'srcset="' in html and " 1280w" in html and 'sizes="' in html
+    assert 'width="640" height="400"' in html
+    assert 'loading="lazy"' in client.get("/").content.decode()
+    api = client.get(f"/api/blog/posts/{post.slug}/").json()
+    urls = [r["url"] for r in api["cover_photo"]["renditions"]]
+    assert len(urls) == 6 and all(requests.get(u, timeout=10).status_code == 200 for u in urls)
+
+
+def test_the_admin_presign_endpoint_is_for_staff_and_answers_bad_input_with_json(client):
+    url = "/admin/media/photo/add/presign/"
+    assert client.post(url, "{}", content_type="application/json").status_code == 302  # to login
+    client.force_login(StaffFactory())
+    bad = client.post(url, "not json", content_type="application/json")
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid"
+    wrong = client.post(
+        url,
+        json.dumps({"filename": "a.pdf", "content_type": "application/pdf", "size": 5}),
+        content_type="application/json",
+    )
+    assert wrong.status_code == 400 and wrong.json()["error"]["code"] == "upload_rejected"
+    ok = client.post(
+        url, json.dumps({"filename": "a.jpg", "content_type": "image/jpeg", "size": 5}), content_type="application/json"
+    )
+    assert ok.status_code == 200 and ok.json()["key"].startswith("uploads/")
+
+
+def test_the_admin_add_form_rejects_a_missing_upload_with_a_form_error(client):
+    client.force_login(StaffFactory())
+    response = client.post("/admin/media/photo/add/", {"title": "T", "alt_text": "A", "upload_key": "uploads/nope.jpg"})
+    assert response.status_code == 200
+    assert "The upload was not found" in response.content.decode()
+
+
+def test_photo_import_uploads_files_and_prints_rendition_urls(tmp_path, capsys):
+    path = tmp_path / "beach.jpg"
+    path.write_bytes(jpeg_bytes(800, 600))
+    call_command("photo_import", str(path), "--title", "Beach")
+    out = capsys.readouterr().out
+    photo = Photo.objects.get()
+    assert photo.title == "Beach" and photo.status == "ready"
+    assert f"photo {photo.pk} ready" in out
+    assert photo.rendition_urls()[0]["url"] in out
