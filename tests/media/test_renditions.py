@@ -324,6 +324,18 @@ def test_an_adobe_rgb_image_is_converted_to_untagged_srgb():
         assert close(im.convert("RGB").getpixel((10, 10)), expected, tolerance=6)
 
 
+def test_a_transparent_image_with_a_profile_keeps_its_alpha_through_the_conversion():
+    im = Image.new("RGBA", (600, 400), (60, 160, 60, 255))
+    ImageDraw.Draw(im).rectangle((300, 0, 599, 399), fill=(60, 160, 60, 0))
+
+    _, items = render(encode(im, "PNG", icc_profile=adobe_rgb_profile()))
+
+    webp, jpeg = decoded(items[0]), decoded(items[1])
+    assert (webp.mode, webp.getpixel((5, 5))[3], webp.getpixel((webp.width - 5, 5))[3]) == ("RGBA", 255, 0)
+    assert close(jpeg.getpixel((jpeg.width - 5, 5)), WHITE)
+    assert not close(jpeg.getpixel((5, 5)), (60, 160, 60), tolerance=20)  # converted, not passed through
+
+
 def test_an_unreadable_icc_profile_is_ignored_rather_than_failing_the_photo():
     _, items = render(encode(Image.new("RGB", (400, 300), BLUE), "PNG", icc_profile=b"not a profile"))
 
