@@ -1,9 +1,10 @@
 """The image pipeline of media/renditions.py, on images made here with Pillow (no binary fixtures)."""
 
 import io
-import os
+import random
 import struct
 import zlib
+from concurrent.futures import Future
 
 import pytest
 from PIL import ExifTags, Image, ImageCms, ImageDraw, JpegImagePlugin
@@ -207,6 +208,36 @@ def test_a_large_jpeg_is_decoded_at_reduced_size_but_never_below_the_largest_wid
     render(encode(picture((4000, 3000)), "JPEG"))
 
     assert set(loaded_sizes) == {(2000, 1500)}  # 1/2 scale: 1/4 would be narrower than 1280
+
+
+class OneAtATime:
+    """A stand-in for ThreadPoolExecutor that runs each job when it is submitted."""
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        return False
+
+    def submit(self, function, *args):
+        future = Future()
+        future.set_result(function(*args))
+        return future
+
+
+def test_encoding_in_parallel_gives_the_same_bytes_as_one_at_a_time(monkeypatch):
+    # Pillow keeps save() options on the Image object: two threads saving one object trade options.
+    data = encode(picture((1600, 1200)), "JPEG")
+    parallel = [r.data for r in render(data)[1]]
+
+    monkeypatch.setattr(renditions, "ThreadPoolExecutor", OneAtATime)
+    serial = [r.data for r in render(data)[1]]
+
+    assert parallel == serial
+    assert parallel == [r.data for r in render(data)[1]]  # and the same every time
 
 
 def test_jpeg_renditions_are_progressive():
@@ -491,7 +522,7 @@ def test_a_truncated_png_is_refused_as_corrupt():
 
 
 def test_random_bytes_are_refused_as_not_an_image():
-    noise = os.urandom(4096)
+    noise = random.Random(4096).randbytes(4096)  # noqa: S311 - fixed test data; starts with no image signature
 
     for check in (inspect_image, make_renditions):
         with pytest.raises(ImageRejected) as caught:
