@@ -12,7 +12,7 @@ PARAMETERS[env] (e.g. locally the admin's browser uploads come from http://127.0
 Not created locally: cdn.yaml (the CloudFront distribution, its Origin Access Control, cache
 policy and function, and the media bucket policy). moto cannot serve a CDN, and locally the site
 links media and static files to the moto endpoint directly (settings.AWS_S3_CUSTOM_DOMAIN
-without MEDIA_CDN_DOMAIN), so nothing local goes through them. Resource types without a
+without CDN_DOMAIN), so nothing local goes through them. Resource types without a
 creator in CREATORS are skipped.
 """
 

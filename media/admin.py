@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, JsonResponse
 from django.urls import URLPattern, path
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
 from media.models import Photo
@@ -47,6 +47,7 @@ class PhotoAdmin(admin.ModelAdmin):
     search_fields = ["title", "alt_text", "original"]
     readonly_fields = [
         "thumbnail",
+        "embed_code",
         "original",
         "status",
         "failure_reason",
@@ -71,14 +72,14 @@ class PhotoAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
         return self.readonly_fields if obj else []
 
-    def render_change_form(self, request, context, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if context.get("add"):
+    def render_change_form(self, request, context, add=False, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if add:
             context["photo_upload"] = {
                 "presign_url": "presign/",
                 "max_bytes": settings.PHOTO_MAX_UPLOAD_BYTES,
                 "accept": "image/jpeg,image/png,image/webp,image/gif,image/tiff",
             }
-        return super().render_change_form(request, context, *args, **kwargs)
+        return super().render_change_form(request, context, add, *args, **kwargs)
 
     change_form_template = "media/photo_change_form.html"
 
@@ -124,6 +125,15 @@ class PhotoAdmin(admin.ModelAdmin):
             return "—"
         return format_html('<img src="{}" alt="{}" width="80" loading="lazy">', small["url"], photo.alt_text)
 
+    @admin.display(description="Embed in a post")
+    def embed_code(self, photo: Photo) -> str:
+        return format_html(
+            "<code>![{}](photo:{})</code><div class='help'>Paste on a line of its own in a post's body; "
+            "the text in brackets becomes the caption.</div>",
+            photo.title,
+            photo.pk,
+        )
+
     @admin.display(description="Dimensions")
     def dimensions(self, photo: Photo) -> str:
         return f"{photo.width} × {photo.height}" if photo.width else "—"
@@ -136,15 +146,12 @@ class PhotoAdmin(admin.ModelAdmin):
     def rendition_list(self, photo: Photo) -> str:
         if not photo.renditions:
             return "—"
-        return format_html(
-            "<ul>{}</ul>",
-            format_html(
-                "".join(
-                    format_html('<li><a href="{}">{} px {}</a></li>', r["url"], r["width"], r["format"])
-                    for r in photo.rendition_urls()
-                )
-            ),
+        items = format_html_join(
+            "",
+            '<li><a href="{}">{} px {}</a></li>',
+            ((r["url"], r["width"], r["format"]) for r in photo.rendition_urls()),
         )
+        return format_html("<ul>{}</ul>", items)
 
     @admin.action(description="Regenerate renditions of the selected photos")
     def regenerate_renditions(self, request: HttpRequest, queryset: QuerySet[Photo]) -> None:

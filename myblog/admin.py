@@ -6,6 +6,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from myblog.embeds import attach_bodies
 from myblog.models import Post
 from myblog.services import post_publish, post_unpublish
 
@@ -80,4 +81,5 @@ class PostAdmin(admin.ModelAdmin):
         post = get_object_or_404(Post.objects.select_related("author"), pk=pk)
         if not self.has_view_permission(request, post):
             return HttpResponse(status=403)
+        attach_bodies([post])
         return render(request, "myblog/post_detail.html", {"post": post, "preview": True})

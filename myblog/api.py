@@ -6,6 +6,7 @@ from rest_framework import filters, generics, serializers
 from rest_framework.pagination import PageNumberPagination
 
 from media.models import Photo
+from myblog.embeds import attach_bodies
 from myblog.models import Post
 from myblog.selectors import post_list_visible
 
@@ -52,7 +53,11 @@ class PostSerializer(serializers.ModelSerializer):
 
 
 class PostDetailSerializer(PostSerializer):
-    body_html = serializers.CharField(read_only=True, help_text="The body rendered from Markdown and sanitized.")
+    body_html = serializers.CharField(
+        source="body_display",
+        read_only=True,
+        help_text="The body rendered from Markdown and sanitized, with embedded photos as <picture> elements.",
+    )
     body = serializers.CharField(read_only=True, help_text="The Markdown source.")
 
     class Meta(PostSerializer.Meta):
@@ -80,3 +85,8 @@ class PostDetailApi(generics.RetrieveAPIView):
 
     def get_queryset(self) -> QuerySet[Post]:
         return post_list_visible()
+
+    def get_object(self) -> Post:
+        post = super().get_object()
+        attach_bodies([post])
+        return post

@@ -3,6 +3,7 @@ from django.contrib.syndication.views import Feed
 from django.urls import reverse_lazy
 from django.utils.feedgenerator import Atom1Feed
 
+from myblog.embeds import attach_bodies
 from myblog.models import Post
 from myblog.selectors import post_list_visible
 
@@ -19,13 +20,15 @@ class LatestPostsFeed(Feed):
         return settings.SITE_DESCRIPTION
 
     def items(self) -> list[Post]:
-        return list(post_list_visible()[:20])
+        posts = list(post_list_visible()[:20])
+        attach_bodies(posts)
+        return posts
 
     def item_title(self, item: Post) -> str:
         return item.title
 
     def item_description(self, item: Post) -> str:
-        return item.body_html
+        return item.body_display
 
     def item_author_name(self, item: Post) -> str:
         return item.author.get_full_name() or item.author.get_username()

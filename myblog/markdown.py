@@ -3,9 +3,11 @@
 import markdown as md
 import nh3
 
-_EXTENSIONS = ["fenced_code", "tables", "sane_lists", "smarty"]
+from myblog.embeds import PhotoEmbedExtension
+
+_EXTENSIONS = ["fenced_code", "tables", "sane_lists", "smarty", PhotoEmbedExtension()]
 _TAGS = {
-    "a", "abbr", "blockquote", "br", "code", "del", "em", "h2", "h3", "h4", "h5", "h6", "hr",
+    "a", "abbr", "blockquote", "br", "code", "del", "em", "figcaption", "figure", "h2", "h3", "h4", "h5", "h6", "hr",
     "img", "li", "ol", "p", "pre", "strong", "sub", "sup", "table", "tbody", "td", "th",
     "thead", "tr", "ul",
 }  # fmt: skip
@@ -13,6 +15,7 @@ _ATTRIBUTES = {
     "a": {"href", "title"},
     "img": {"src", "alt", "title", "width", "height"},
     "code": {"class"},
+    "figure": {"data-photo"},  # an embedded photo (myblog.embeds)
     "th": {"align"},
     "td": {"align"},
 }

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from taggit.managers import TaggableManager
 
+from myblog.embeds import embedded_photo_ids
 from myblog.markdown import render_markdown
 
 
@@ -24,7 +25,9 @@ class Post(models.Model):
     title = models.CharField(max_length=200)
     slug = models.SlugField(max_length=200, unique=True)
     summary = models.TextField(max_length=500, blank=True, help_text="Shown in lists, feeds and search results.")
-    body = models.TextField(help_text="Markdown. Raw HTML is sanitized.")
+    body = models.TextField(
+        help_text="Markdown; raw HTML is sanitized. Embed a photo with ![optional caption](photo:ID) on a line of its own."
+    )
     body_html = models.TextField(editable=False, default="")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="posts")
     tags = TaggableManager(blank=True)
@@ -67,6 +70,17 @@ class Post(models.Model):
             self.publish_at = timezone.now()
         if not self.body.strip():
             raise ValidationError({"body": "A post needs a body."})
+        self._check_embedded_photos()
+
+    def _check_embedded_photos(self) -> None:
+        from media.models import Photo
+
+        embedded = embedded_photo_ids(render_markdown(self.body))
+        missing = sorted(embedded - set(Photo.objects.filter(pk__in=embedded).values_list("pk", flat=True)))
+        if missing:
+            raise ValidationError(
+                {"body": f"No photo with id {', '.join(map(str, missing))}: check the photo:ID links."}
+            )
 
     def is_visible(self, now: datetime | None = None) -> bool:
         return (

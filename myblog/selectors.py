@@ -3,10 +3,11 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, Q, Subquery
 from django.http import Http404
 from django.utils import timezone
 
+from media.models import Photo
 from myblog.models import Post, PostQuerySet
 
 
@@ -47,8 +48,9 @@ def blog_freshness(*, now: datetime | None = None) -> Freshness:
         published=Max("publish_at", filter=visible),
         visible_count=Count("id", filter=visible),
         total=Count("id"),
-        # Renditions finishing change what a page shows, so cover photos count as changes too.
-        photo=Max("cover_photo__updated_at"),
+        # Renditions finishing change what pages show (covers and photos embedded in bodies), so
+        # any photo's change counts: photos change rarely, and a stale page would be worse.
+        photo=Max(Subquery(Photo.objects.order_by("-updated_at").values("updated_at")[:1])),
     )
     moments = [m for m in (row["updated"], row["published"], row["photo"]) if m is not None]
     last_modified = max(moments) if moments else None

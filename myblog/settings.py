@@ -62,10 +62,6 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
-if PRODUCTION:
-    # Lambda serves the hashed static files itself until they move behind CloudFront.
-    MIDDLEWARE.insert(2, "whitenoise.middleware.WhiteNoiseMiddleware")
-
 ROOT_URLCONF = "myblog.urls"
 WSGI_APPLICATION = "myblog.wsgi.application"
 
@@ -100,18 +96,30 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
-STATIC_URL = env_str("STATIC_URL", "/static/")
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Readers fetch static files and photo renditions from CloudFront (infra/cdn.yaml); required in
+# production, where the bucket is private. Locally Django and the moto endpoint serve them.
+CDN_DOMAIN = env_str("CDN_DOMAIN")
+if PRODUCTION and not CDN_DOMAIN:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("The environment variable CDN_DOMAIN is required in production.")
+# Where collectstatic writes the manifest of hashed names; it ships in the Lambda package.
+STATIC_MANIFEST_ROOT = Path(env_str("STATIC_MANIFEST_ROOT", str(BASE_DIR / "build" / "static-manifest")))
+if CDN_DOMAIN:
+    STATIC_URL = f"https://{CDN_DOMAIN}/static/"
+    _staticfiles = {
+        "BACKEND": "myblog.staticfiles.CdnManifestStaticStorage",
+        "OPTIONS": {"location": "static", "custom_domain": CDN_DOMAIN, "url_protocol": "https:"},
+    }
+else:
+    STATIC_URL = "/static/"
+    # The raw value: Django's settings.STATIC_URL freezes the first request's script prefix.
+    _staticfiles = {"BACKEND": "myblog.staticfiles.PrefixedStaticFilesStorage", "OPTIONS": {"base_url": STATIC_URL}}
 STORAGES = {
     # Media (photo originals and renditions) live in the private media bucket; see the AWS section.
     "default": {"BACKEND": "storages.backends.s3.S3Storage"},
-    "staticfiles": {
-        "BACKEND": "myblog.staticfiles.PrefixedManifestStaticFilesStorage"
-        if PRODUCTION
-        else "myblog.staticfiles.PrefixedStaticFilesStorage",
-        # The raw value: Django's settings.STATIC_URL freezes the first request's script prefix.
-        "OPTIONS": {"base_url": STATIC_URL},
-    },
+    "staticfiles": _staticfiles,
 }
 
 # --- HTTP caching (DESIGN decision 9) -------------------------------------------------------
@@ -137,8 +145,8 @@ if PRODUCTION and not MEDIA_BUCKET:
     raise ImproperlyConfigured("The environment variable MEDIA_BUCKET is required in production.")
 
 # --- Photos (media/) ---------------------------------------------------------------------------
-# django-storages reads these. Readers fetch media through CloudFront (MEDIA_CDN_DOMAIN); locally
-# the moto endpoint serves the bucket directly, so the same code produces working URLs.
+# django-storages reads these. Readers fetch media through CloudFront (CDN_DOMAIN); locally the
+# moto endpoint serves the bucket directly, so the same code produces working URLs.
 AWS_STORAGE_BUCKET_NAME = MEDIA_BUCKET
 AWS_S3_REGION_NAME = AWS_REGION
 AWS_S3_ENDPOINT_URL = AWS_ENDPOINT_URL
@@ -147,9 +155,8 @@ AWS_S3_FILE_OVERWRITE = True  # rendition keys are deterministic: a re-run overw
 AWS_QUERYSTRING_AUTH = False  # URLs must be the same for everyone, or no page could be cached
 AWS_DEFAULT_ACL = None
 AWS_S3_OBJECT_PARAMETERS = {"CacheControl": "public, max-age=31536000, immutable"}
-MEDIA_CDN_DOMAIN = env_str("MEDIA_CDN_DOMAIN")
-if MEDIA_CDN_DOMAIN:
-    AWS_S3_CUSTOM_DOMAIN, AWS_S3_URL_PROTOCOL = MEDIA_CDN_DOMAIN, "https:"
+if CDN_DOMAIN:
+    AWS_S3_CUSTOM_DOMAIN, AWS_S3_URL_PROTOCOL = CDN_DOMAIN, "https:"
 elif AWS_ENDPOINT_URL:
     _scheme, _, _host = AWS_ENDPOINT_URL.partition("://")
     AWS_S3_CUSTOM_DOMAIN, AWS_S3_URL_PROTOCOL = f"{_host.rstrip('/')}/{MEDIA_BUCKET}", f"{_scheme}:"

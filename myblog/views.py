@@ -8,6 +8,7 @@ from django.urls import reverse
 from taggit.models import Tag
 
 from myblog.caching import public_cache
+from myblog.embeds import attach_bodies
 from myblog.health import health_report
 from myblog.models import Post
 from myblog.selectors import post_get_visible, post_list_visible
@@ -48,6 +49,7 @@ def post_detail(request: HttpRequest, slug: str) -> HttpResponse:
         if request.user.is_staff and (hidden := Post.objects.filter(slug=slug).first()):
             return redirect("admin:myblog_post_preview", hidden.pk)
         raise
+    attach_bodies([post])
     return render(request, "myblog/post_detail.html", {"post": post})
 
 

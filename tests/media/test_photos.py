@@ -157,3 +157,54 @@ def test_photo_import_uploads_files_and_prints_rendition_urls(tmp_path, capsys):
     assert photo.title == "Beach" and photo.status == "ready"
     assert f"photo {photo.pk} ready" in out
     assert photo.rendition_urls()[0]["url"] in out
+
+
+def test_a_photo_embedded_in_a_post_body_shows_as_a_lazy_responsive_image_with_its_caption(client):
+    photo = photo_create_from_upload(key=upload(jpeg_bytes()), title="Inline", alt_text="A red square")
+    photo.refresh_from_db()  # renditions were made after the upload committed
+    post = PostFactory(body=f"Before.\n\n![Seen from the *pier*](photo:{photo.pk})\n\nAfter.")
+
+    html = client.get(post.get_absolute_url()).content.decode()
+    body = html.split('<div class="post-body">', 1)[1]
+    assert body.index("Before.") < body.index("<picture>") < body.index("After.")
+    assert 'alt="A red square"' in body and 'loading="lazy"' in body
+    assert " 320w" in body and " 1280w" in body and 'width="640" height="400"' in body
+    assert "<figcaption>Seen from the *pier*</figcaption>" in body
+    api_body = client.get(f"/api/blog/posts/{post.slug}/").json()["body_html"]
+    assert photo.fallback()["url"] in api_body
+    assert photo.fallback()["url"] in client.get("/feed/").content.decode()
+
+
+def test_an_embedded_photo_still_rendering_shows_nothing_until_it_is_ready_and_then_the_page_changes(client):
+    photo = photo_create_from_upload(key=upload(jpeg_bytes()), title="Later", alt_text="A red square")
+    photo.refresh_from_db()
+    ready_renditions = photo.renditions
+    Photo.objects.filter(pk=photo.pk).update(status=Photo.Status.PENDING, renditions=[])
+    post = PostFactory(body=f"![](photo:{photo.pk})")
+    first = client.get(post.get_absolute_url())
+    assert "<picture>" not in first.content.decode() and "photo:" not in first.content.decode()
+
+    photo.refresh_from_db()
+    photo.status, photo.renditions = Photo.Status.READY, ready_renditions
+    photo.save()
+
+    # The ETag moves with the photo, so caches that revalidate get the page with the image.
+    again = client.get(post.get_absolute_url(), HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 200 and "<picture>" in again.content.decode()
+
+
+def test_a_post_cannot_embed_a_photo_that_does_not_exist(client):
+    admin = StaffFactory(is_superuser=True)
+    client.force_login(admin)
+    photo = photo_create_from_upload(key=upload(jpeg_bytes()), title="Real", alt_text="A red square")
+    form = {"title": "Embeds", "slug": "embeds", "status": "draft", "author": admin.pk, "tags": ""}
+
+    missing = client.post("/admin/myblog/post/add/", {**form, "body": f"![](photo:{photo.pk + 100})"})
+    assert missing.status_code == 200
+    assert f"No photo with id {photo.pk + 100}" in missing.content.decode()
+
+    # The photo's admin page gives the line to paste.
+    code = f"![Real](photo:{photo.pk})"
+    assert code in client.get(f"/admin/media/photo/{photo.pk}/change/").content.decode()
+    saved = client.post("/admin/myblog/post/add/", {**form, "body": code})
+    assert saved.status_code == 302

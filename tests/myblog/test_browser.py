@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.db import connections
+from PIL import Image
 from playwright.sync_api import expect, sync_playwright
 
 from tests.factories import PostFactory
@@ -76,3 +77,50 @@ def test_reader_opens_a_post_from_the_index(live_server, page):
     assert console_errors == []
     server = urlsplit(live_server.url).netloc
     assert [url for url in requests if urlsplit(url).netloc != server] == []
+
+
+def test_admin_uploads_a_photo_straight_to_s3_and_readers_see_it_on_its_post(live_server, page, tmp_path, monkeypatch):
+    from infra import bootstrap
+    from media.models import Photo
+    from tests.factories import StaffFactory
+
+    # The bucket's CORS rules of infra/storage.yaml, with the live server as the admin's origin.
+    monkeypatch.setitem(
+        bootstrap.PARAMETERS, "local", {**bootstrap.PARAMETERS["local"], "AdminOrigins": live_server.url}
+    )
+    bootstrap.bootstrap("local", out=lambda line: None)
+
+    admin = StaffFactory(is_superuser=True)
+    admin.set_password("correct horse battery")
+    admin.save()
+    picture = tmp_path / "harbour.jpg"
+    Image.new("RGB", (2000, 1200), (30, 90, 160)).save(picture, "JPEG", quality=90)
+
+    page.goto(live_server.url + "/admin/login/?next=/admin/media/photo/add/")
+    page.fill("#id_username", admin.username)
+    page.fill("#id_password", "correct horse battery")
+    page.click("input[type=submit]")
+    page.fill("#id_title", "Harbour")
+    page.fill("#id_alt_text", "Blue water in the harbour")
+    page.set_input_files("#photo-file", picture)
+    expect(page.locator("#photo-status")).to_contain_text("Uploaded harbour.jpg")
+    page.click("input[name=_save]")
+    expect(page.locator(".messagelist")).to_contain_text("Harbour")
+
+    photo = Photo.objects.get(title="Harbour")
+    assert photo.status == Photo.Status.READY and photo.uploader == admin
+    post = PostFactory(title="By the sea", cover_photo=photo, body=f"Look:\n\n![At noon](photo:{photo.pk})\n")
+
+    page.set_viewport_size({"width": 1200, "height": 900})
+    page.goto(live_server.url + post.get_absolute_url())
+    images = page.locator("article.post picture img")
+    expect(images).to_have_count(2)
+    for index in range(2):
+        image = images.nth(index)
+        image.scroll_into_view_if_needed()
+        expect(image).to_have_attribute("alt", "Blue water in the harbour")
+        # Loaded from S3, and one of the renditions (WebP through <source>, never the original).
+        page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+        current = image.evaluate("img => img.currentSrc")
+        assert f"/renditions/{photo.pk}/" in current and current.endswith(".webp")
+    expect(page.locator("article.post figcaption")).to_have_text("At noon")

@@ -85,6 +85,7 @@ def remote_env() -> dict[str, str]:
         "SECRET_KEY": secrets.token_urlsafe(50),
         "DATABASE_URL": "sqlite:////tmp/myblog-lambda-test.sqlite3",
         "ALLOWED_HOSTS": f"{API_HOST},{CUSTOM_HOST}",
+        "CDN_DOMAIN": "d111111abcdef8.cloudfront.net",
     }
 
 

@@ -33,3 +33,17 @@ def test_it_keeps_harmless_inline_html_and_text():
     assert "<em>there</em>" in html
     assert "&amp;" in html
     assert "bold" in html
+
+
+def test_a_photo_link_on_its_own_line_becomes_an_embed_marker_with_an_escaped_caption():
+    html = render_markdown("Text\n\n![A <b>bold</b> view](photo:42)\n\nMore")
+    assert '<figure data-photo="42"><figcaption>A &lt;b&gt;bold&lt;/b&gt; view</figcaption></figure>' in html
+
+
+def test_a_photo_link_inside_a_sentence_keeps_only_its_caption():
+    assert render_markdown("See ![the pier](photo:3) here.") == "<p>See the pier here.</p>"
+
+
+def test_a_hand_written_embed_marker_keeps_nothing_but_the_photo_id():
+    html = render_markdown('<figure data-photo="9" onclick="alert(1)" class="x"><script>alert(1)</script></figure>')
+    assert html == '<figure data-photo="9"></figure>'

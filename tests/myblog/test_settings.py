@@ -4,16 +4,20 @@ Each case runs ``manage.py`` in a fresh process with a controlled environment, b
 are read once at import and the test process already runs on the local defaults.
 """
 
+import json
 import os
 import secrets
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
+import boto3
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-REQUIRED = ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "MEDIA_BUCKET"]
+REQUIRED = ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "MEDIA_BUCKET", "CDN_DOMAIN"]
+CDN = "d111111abcdef8.cloudfront.net"
 
 
 @pytest.fixture
@@ -26,6 +30,8 @@ def production_env(tmp_path: Path) -> dict[str, str]:
         "ALLOWED_HOSTS": "blog.example.com,abc123.execute-api.us-east-1.amazonaws.com",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}",
         "MEDIA_BUCKET": "myblog-production-media",
+        "CDN_DOMAIN": CDN,
+        "STATIC_MANIFEST_ROOT": str(tmp_path / "manifest"),
     }
 
 
@@ -55,9 +61,72 @@ def test_production_mode_refuses_to_start_without_a_required_variable(
         assert production_env["SECRET_KEY"] not in result.stdout + result.stderr
 
 
-def test_production_mode_passes_the_deploy_checks_without_a_warning(production_env: dict[str, str]) -> None:
-    result = manage(production_env, "check", "--deploy", "--fail-level", "WARNING")
+@pytest.fixture
+def production_on_local_aws(production_env: dict[str, str], local_aws: str, settings: Any) -> dict[str, str]:
+    """Production settings whose AWS calls go to the test endpoint, where the media bucket exists."""
+    return {
+        **production_env,
+        "MEDIA_BUCKET": settings.MEDIA_BUCKET,
+        "AWS_ENDPOINT_URL": local_aws,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
+
+
+def test_production_mode_passes_the_deploy_checks_without_a_warning(production_on_local_aws: dict[str, str]) -> None:
+    collected = manage(production_on_local_aws, "collectstatic", "--noinput")
+    assert collected.returncode == 0, collected.stderr
+
+    result = manage(production_on_local_aws, "check", "--deploy", "--fail-level", "WARNING")
 
     assert result.returncode == 0, result.stderr
     assert "WARNING" not in result.stderr
     assert "no issues (0 silenced)" in result.stdout
+
+
+def test_the_deploy_checks_fail_until_static_files_are_collected(production_env: dict[str, str]) -> None:
+    result = manage(production_env, "check", "--deploy")
+
+    assert result.returncode != 0
+    assert "myblog.E001" in result.stderr
+    assert "collectstatic" in result.stderr
+
+
+def test_collectstatic_puts_hashed_immutable_files_in_the_bucket_and_pages_link_them_on_the_cdn(
+    production_on_local_aws: dict[str, str], settings: Any, tmp_path: Path
+) -> None:
+    collected = manage(production_on_local_aws, "collectstatic", "--noinput")
+    assert collected.returncode == 0, collected.stderr
+
+    manifest = json.loads((tmp_path / "manifest" / "staticfiles.json").read_text())["paths"]
+    hashed = manifest["myblog/site.css"]
+    assert hashed != "myblog/site.css"
+    s3 = boto3.client("s3", endpoint_url=production_on_local_aws["AWS_ENDPOINT_URL"])
+    stored = s3.get_object(Bucket=settings.MEDIA_BUCKET, Key=f"static/{hashed}")
+    assert stored["CacheControl"] == "public, max-age=31536000, immutable"
+    assert stored["ContentType"] == "text/css"
+    assert b"body" in stored["Body"].read()
+    # The unhashed copy collectstatic also uploads may change with the next deploy.
+    assert s3.head_object(Bucket=settings.MEDIA_BUCKET, Key="static/myblog/site.css")["CacheControl"] == (
+        "public, max-age=300"
+    )
+
+    # A fresh process renders a page that links the hashed name on the CDN, not on Lambda.
+    page = subprocess.run(
+        [sys.executable, "-c", RENDER_INDEX],
+        cwd=REPO_ROOT,
+        env={**production_on_local_aws, "DJANGO_SETTINGS_MODULE": "myblog.settings"},
+        capture_output=True,
+        text=True,
+    )
+    assert page.returncode == 0, page.stderr
+    assert f'href="https://{CDN}/static/{hashed}"' in page.stdout
+
+
+RENDER_INDEX = """
+import django
+django.setup()
+from django.template.loader import render_to_string
+print(render_to_string("myblog/base.html", {}))
+"""
