@@ -52,6 +52,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "myblog.proxy.CdnScriptPrefixMiddleware",
     "myblog.caching.PrivateByDefaultMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -188,6 +189,9 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Behind the CDN the viewer's host arrives as X-Forwarded-Host (set by cdn.yaml's function, so a
+# viewer cannot choose it); it is still checked against ALLOWED_HOSTS, which must list the CDN's.
+USE_X_FORWARDED_HOST = env_bool("USE_X_FORWARDED_HOST", PRODUCTION)
 if PRODUCTION:
     # API Gateway and CloudFront speak HTTPS to the world and tell Django so.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -403,3 +403,25 @@ def test_a_cold_start_gives_django_everything_production_mode_requires(
         [sys.executable, "manage.py", "check"], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_behind_the_cdn_links_use_the_viewers_host_without_the_stage(
+    make_event: EventMaker, invoke: Callable[[Event], Answer], settings: Any
+) -> None:
+    cdn_host = "d111111abcdef8.cloudfront.net"
+    settings.USE_X_FORWARDED_HOST = True
+    settings.ALLOWED_HOSTS = [API_HOST, cdn_host]
+    post = PostFactory()
+    # CloudFront reaches the stage through its origin path and names the viewer's host.
+    via_cdn = {"X-Forwarded-Host": cdn_host}
+
+    page = invoke(make_event(f"/posts/{post.slug}/", host=API_HOST, headers=via_cdn))
+    api = invoke(make_event("/api/blog/posts/", host=API_HOST, headers=via_cdn))
+
+    links = page_urls(page).links
+    assert "/feed/" in links and f"https://{cdn_host}/posts/{post.slug}/" in links
+    assert [url for url in links if url.startswith(f"/{STAGE}/")] == []
+    assert api.json()["results"][0]["url"] == f"https://{cdn_host}/posts/{post.slug}/"
+    # Straight to API Gateway, the stage stays in every link.
+    direct = invoke(make_event("/api/blog/posts/", host=API_HOST))
+    assert direct.json()["results"][0]["url"] == f"https://{API_HOST}/{STAGE}/posts/{post.slug}/"
