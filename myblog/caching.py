@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date, quote_etag
 
+from myblog.db_router import public_reads
 from myblog.selectors import blog_freshness
 
 View = Callable[..., HttpResponse]
@@ -29,13 +30,14 @@ def public_cache(view: View) -> View:
             if hasattr(view, "cls"):
                 return view(request, *args, **kwargs)
             return HttpResponseNotAllowed(["GET", "HEAD"])
-        freshness = blog_freshness()
-        key = f"{settings.RELEASE}|{request.build_absolute_uri()}|{freshness.token}"
-        etag = quote_etag(hashlib.sha256(key.encode()).hexdigest()[:32])
-        last_modified = int(freshness.last_modified.timestamp()) if freshness.last_modified else None
-        response = get_conditional_response(request, etag=etag, last_modified=last_modified)
-        if response is None:
-            response = view(request, *args, **kwargs)
+        with public_reads():
+            freshness = blog_freshness()
+            key = f"{settings.RELEASE}|{request.build_absolute_uri()}|{freshness.token}"
+            etag = quote_etag(hashlib.sha256(key.encode()).hexdigest()[:32])
+            last_modified = int(freshness.last_modified.timestamp()) if freshness.last_modified else None
+            response = get_conditional_response(request, etag=etag, last_modified=last_modified)
+            if response is None:
+                response = view(request, *args, **kwargs)
         if response.status_code in (200, 304):
             response.headers["ETag"] = etag
             if last_modified is not None:
