@@ -21,14 +21,15 @@ ROLE_ARN = "arn:aws:iam::123456789012:role/myblog-dev"
 
 
 @pytest.fixture(scope="module")
-def zappa_template() -> dict:
+def zappa_template(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """`zappa template` for a stage of zappa_settings.json: the API as `zappa deploy` creates it."""
     stage = next(iter(json.loads((ROOT / "zappa_settings.json").read_text())))
     env = {**os.environ, "VIRTUAL_ENV": sys.prefix, "AWS_DEFAULT_REGION": "us-east-1"}
     env |= {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
     zappa = str(Path(sys.executable).parent / "zappa")
+    output = tmp_path_factory.mktemp("zappa") / "template.json"
     result = subprocess.run(
-        [zappa, "template", stage, "-l", LAMBDA_ARN, "-r", ROLE_ARN, "--json"],
+        [zappa, "template", stage, "-l", LAMBDA_ARN, "-r", ROLE_ARN, "--output", str(output)],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -36,7 +37,7 @@ def zappa_template() -> dict:
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout[result.stdout.index("{") :])
+    return json.loads(output.read_text())
 
 
 def build_api(apigw, template: dict, *, stage: str, cognito: bool = False) -> str:
