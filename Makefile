@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt constraints.txt | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint browser-deps clean
+.PHONY: run test lint browser-deps clean package
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,11 @@ browser-deps:
 
 test: $(STAMP) lint browser-deps
 	$(PY) -m pytest
+
+# One Lambda zip per stage of zappa_settings.json (or STAGES="dev production") in build/,
+# from wheels for the python3.11 runtime (DESIGN decision 11); see README "Running on Lambda".
+package: $(STAMP)
+	$(PY) scripts/package.py $(if $(STAGES),--stages "$(STAGES)")
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles test-artifacts

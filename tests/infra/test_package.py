@@ -1,0 +1,372 @@
+"""The Lambda package (DESIGN decision 11): built by scripts/package.py, then inspected.
+
+The python3.11 Lambda runtime is Amazon Linux 2 with glibc 2.26, while pip on this machine
+(glibc 2.36) would pick manylinux_2_28/_2_34 wheels. Every shared library in the zip is read
+as an ELF file: x86_64, no GLIBC symbol version above 2.26, no other Python. The checker itself
+is shown to fail on libraries that would not load. The first build downloads the wheels into
+build/package-cache/; later runs reuse them.
+"""
+
+import ast
+import importlib.util
+import struct
+import subprocess
+import sys
+import zipfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def load_builder() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("package_builder", REPO_ROOT / "scripts" / "package.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the class is made
+    spec.loader.exec_module(module)
+    return module
+
+
+builder = load_builder()
+
+
+@pytest.fixture(scope="module")
+def stage() -> str:
+    # One stage is enough: the stages share the dependency layer and differ in zappa_settings.py.
+    return next(iter(builder.load_stages(REPO_ROOT / "zappa_settings.json")))
+
+
+@pytest.fixture(scope="module")
+def built(stage: str, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    (result,) = builder.build([stage], out_dir=tmp_path_factory.mktemp("package"))
+    return result
+
+
+@pytest.fixture(scope="module")
+def archive(built: Any) -> Any:
+    with zipfile.ZipFile(built.zip_path) as opened:
+        yield opened
+
+
+@pytest.fixture(scope="module")
+def names(archive: zipfile.ZipFile) -> list[str]:
+    return [info.filename for info in archive.infolist() if not info.is_dir()]
+
+
+def generated_settings(archive: zipfile.ZipFile) -> dict[str, Any]:
+    """The assignments of the zappa_settings.py in the zip (literals only, as Zappa writes them)."""
+    tree = ast.parse(archive.read("zappa_settings.py"))
+    return {node.targets[0].id: ast.literal_eval(node.value) for node in tree.body if isinstance(node, ast.Assign)}
+
+
+def distributions(names: Iterable[str]) -> set[str]:
+    found = {name.split("/")[0] for name in names if name.split("/")[0].endswith(".dist-info")}
+    return {builder.normalize(entry.removesuffix(".dist-info").rsplit("-", 1)[0]) for entry in found}
+
+
+# --- The package as built -----------------------------------------------------------------------
+
+
+def test_every_shared_library_in_the_package_loads_on_the_lambda_runtime(built: Any, archive: zipfile.ZipFile) -> None:
+    checked, problems = builder.check_zip(built.zip_path)
+
+    assert problems == []
+    # The runtime set has compiled code (Pillow, psycopg, cryptography, ...): the check saw it.
+    assert checked >= 5
+    newest = []
+    for name in archive.namelist():
+        if name.endswith(".so"):
+            elf = builder.read_elf(archive.read(name))
+            newest.append(builder.max_glibc(elf))
+            assert elf.machine == builder.EM_X86_64
+    assert any(newest), "the ELF reader found no GLIBC symbol version in any library"
+    assert max(v for v in newest if v) <= (2, 26)
+
+
+def test_extension_modules_are_built_for_cpython_3_11_on_x86_64(names: list[str]) -> None:
+    tagged = [name for name in names if ".cpython-" in name and name.endswith(".so")]
+
+    assert tagged
+    assert [name for name in tagged if not name.endswith(".cpython-311-x86_64-linux-gnu.so")] == []
+
+
+def test_the_zip_fits_a_direct_upload_to_lambda(built: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    with capsys.disabled():
+        print()
+        builder.report([built], top=8)
+
+    assert built.size < builder.HARD_LIMIT_BYTES
+    assert built.uncompressed < 250 * 1024 * 1024  # Lambda's limit on the unzipped code
+
+
+def test_the_zip_has_the_layout_zappa_deploys(
+    built: Any, archive: zipfile.ZipFile, names: list[str], stage: str
+) -> None:
+    settings = generated_settings(archive)
+
+    # The entry point Lambda calls, `handler.lambda_handler`, at the root: Zappa's own handler.
+    assert archive.read("handler.py") == archive.read("zappa/handler.py")
+    assert archive.read("django_zappa_app.py") == archive.read("zappa/ext/django_zappa.py")
+    assert settings["API_STAGE"] == stage
+    assert (
+        settings["DJANGO_SETTINGS"] == builder.load_stages(REPO_ROOT / "zappa_settings.json")[stage]["django_settings"]
+    )
+    assert f"{settings['DJANGO_SETTINGS'].replace('.', '/')}.py" in names
+    for functions in settings["AWS_EVENT_MAPPING"].values():
+        for function in functions:
+            assert f"{function.rsplit('.', 1)[0].replace('.', '/')}.py" in names
+    assert "package_info.json" in names
+    # Every app package of the project, with its migrations and templates.
+    for app in ("myblog", "media"):
+        assert f"{app}/__init__.py" in names
+        assert any(name.startswith(f"{app}/migrations/0001") for name in names)
+    assert any(name.startswith("myblog/templates/") for name in names)
+
+
+def test_the_zip_carries_only_what_runs_on_lambda(built: Any, names: list[str]) -> None:
+    top_level = {name.split("/")[0] for name in names}
+    runtime = {builder.normalize(builder.WHEEL_NAME.match(wheel.name)["name"]) for wheel in built.wheels}
+    dev_only = {
+        builder.normalize(line.split("==")[0].split("[")[0])
+        for line in (REPO_ROOT / "requirements-dev.txt").read_text().splitlines()
+        if "==" in line and not line.startswith("#")
+    } - runtime
+
+    assert top_level.isdisjoint({"tests", "infra", "benchmarks", "scripts", "docs", ".ci", "test-artifacts", "pip"})
+    assert {name for name in names if name.startswith("build/")} <= {
+        name for name in names if name.startswith("build/static-manifest/")
+    }
+    assert [name for name in names if "__pycache__" in name or name.endswith((".pyc", ".po"))] == []
+    assert [name for name in names if name.endswith((".sqlite3", ".env")) or "/.git/" in name] == []
+    # Exactly what requirements.txt resolves to (pip itself stays out, as in Zappa's own packages).
+    assert distributions(names) == runtime - {"pip"}
+    assert {"pytest", "moto", "ruff"} <= dev_only
+    assert {"django", "zappa", "boto3", "pillow", "psycopg-binary"} <= runtime
+
+
+def test_the_package_starts_django_without_the_virtualenv(built: Any, tmp_path: Path) -> None:
+    with zipfile.ZipFile(built.zip_path) as opened:
+        opened.extractall(tmp_path)
+        extensions = [
+            name.split(".", 1)[0].replace("/", ".")
+            for name in opened.namelist()
+            if name.endswith(".so") and (".cpython-" in name or ".abi3." in name)
+        ]
+    # -I -S: no site-packages and no environment, only the package on sys.path (as /var/task).
+    script = (
+        "import importlib, sys\n"
+        f"sys.path.insert(0, {str(tmp_path)!r})\n"
+        "import handler, django_zappa_app, zappa_settings\n"
+        "django_zappa_app.get_django_wsgi(zappa_settings.DJANGO_SETTINGS)\n"
+        f"for module in {sorted(extensions)!r}:\n"
+        "    importlib.import_module(module)\n"
+        "from django.core.management import call_command\n"
+        "call_command('check')\n"
+        "import django\n"
+        "print(django.__file__)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", script],
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.strip().splitlines()[-1].startswith(str(tmp_path))
+
+
+# --- The checker fails on libraries the runtime cannot load ---------------------------------------
+
+
+def fake_library(
+    versions: Mapping[str, Iterable[str]] = {"libc.so.6": ("GLIBC_2.2.5", "GLIBC_2.17")},  # noqa: B006
+    needed: Iterable[str] = ("libc.so.6",),
+    machine: int = 62,
+) -> bytes:
+    """A minimal ELF64 shared object with a .dynamic (DT_NEEDED) and a .gnu.version_r section."""
+    strings = bytearray(b"\0")
+
+    def string(text: str) -> int:
+        strings.extend(text.encode() + b"\0")
+        return len(strings) - len(text) - 1
+
+    dynamic = b"".join(struct.pack("<qQ", 1, string(lib)) for lib in needed) + struct.pack("<qQ", 0, 0)
+    verneed = bytearray()
+    files = list(versions.items())
+    for index, (library, names) in enumerate(files):
+        names = list(names)
+        next_need = 0 if index == len(files) - 1 else 16 + 16 * len(names)
+        verneed += struct.pack("<HHIII", 1, len(names), string(library), 16, next_need)
+        for position, name in enumerate(names):
+            verneed += struct.pack("<IHHII", 0, 0, position + 2, string(name), 0 if position == len(names) - 1 else 16)
+    shstrtab = b"\0.dynstr\0.dynamic\0.gnu.version_r\0.shstrtab\0"
+
+    body = bytearray(64)
+    offsets = []
+    for blob in (bytes(strings), dynamic, bytes(verneed), shstrtab):
+        offsets.append(len(body))
+        body += blob
+    shoff = len(body)
+    sections = [
+        (0, 0, 0, 0, 0, 0),
+        (1, 3, offsets[0], len(strings), 0, 0),  # .dynstr (SHT_STRTAB)
+        (9, 6, offsets[1], len(dynamic), 1, 0),  # .dynamic, strings in section 1
+        (18, 0x6FFFFFFE, offsets[2], len(verneed), 1, len(files)),  # .gnu.version_r
+        (33, 3, offsets[3], len(shstrtab), 0, 0),  # .shstrtab
+    ]
+    for name, kind, offset, size, link, info in sections:
+        body += struct.pack("<IIQQQQIIQQ", name, kind, 0, 0, offset, size, link, info, 1, 0)
+    header = b"\x7fELF" + bytes([2, 1, 1, 0]) + bytes(8)
+    header += struct.pack("<HHIQQQIHHHHHH", 3, machine, 1, 0, 0, shoff, 0, 64, 56, 0, 64, len(sections), 4)
+    body[:64] = header
+    return bytes(body)
+
+
+OK_NAME = "pkg/_speedups.cpython-311-x86_64-linux-gnu.so"
+
+
+def test_the_checker_reads_what_a_library_needs() -> None:
+    elf = builder.read_elf(fake_library(needed=("libc.so.6", "libm.so.6")))
+
+    assert elf.machine == builder.EM_X86_64
+    assert elf.needed == ["libc.so.6", "libm.so.6"]
+    assert elf.version_needs == {"libc.so.6": {"GLIBC_2.2.5", "GLIBC_2.17"}}
+    assert builder.max_glibc(elf) == (2, 17)
+    assert builder.check_shared_object(OK_NAME, fake_library()) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "library", "complaint"),
+    [
+        pytest.param(OK_NAME, fake_library({"libc.so.6": ("GLIBC_2.17", "GLIBC_2.28")}), "GLIBC_2.28", id="glibc-2.28"),
+        pytest.param(
+            OK_NAME,
+            fake_library(
+                {"libm.so.6": ("GLIBC_2.2.5",), "libc.so.6": ("GLIBC_2.34",)}, needed=("libc.so.6", "libm.so.6")
+            ),
+            "GLIBC_2.34",
+            id="glibc-2.34-in-second-verneed",
+        ),
+        pytest.param(OK_NAME, fake_library(machine=183), "not an x86_64", id="aarch64"),
+        pytest.param(
+            OK_NAME, fake_library(needed=("libc.so.6", "libpython3.12.so.1.0")), "libpython3.12", id="links-python-3.12"
+        ),
+        pytest.param(
+            "pkg/_speedups.cpython-312-x86_64-linux-gnu.so", fake_library(), "CPython 312", id="cpython-312-tag"
+        ),
+        pytest.param(
+            OK_NAME,
+            fake_library({"libstdc++.so.6": ("GLIBCXX_3.4.29",)}, needed=("libstdc++.so.6",)),
+            "GLIBCXX_3.4.29",
+            id="libstdc++-of-gcc-11",
+        ),
+        pytest.param(OK_NAME, fake_library(needed=("libc.so.6", "libpq.so.5")), "libpq.so.5", id="unbundled-libpq"),
+    ],
+)
+def test_the_checker_rejects_a_library_the_runtime_cannot_load(name: str, library: bytes, complaint: str) -> None:
+    problems = builder.check_shared_object(name, library)
+
+    assert problems
+    assert complaint in " ".join(problems)
+
+
+def test_a_zip_with_a_library_that_needs_glibc_2_28_fails_the_check(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.zip"
+    with zipfile.ZipFile(bad, "w") as out:
+        out.writestr("good/_ok.cpython-311-x86_64-linux-gnu.so", fake_library())
+        out.writestr("bad/_new.cpython-311-x86_64-linux-gnu.so", fake_library({"libc.so.6": ("GLIBC_2.28",)}))
+        out.writestr("bad.libs/libbundled-1a2b3c4d.so.1", fake_library(needed=("libc.so.6",)))
+        out.writestr("handler.py", "")
+
+    checked, problems = builder.check_zip(bad)
+
+    assert checked == 3
+    assert len(problems) == 1
+    assert problems[0].startswith("bad/_new.cpython-311-x86_64-linux-gnu.so: needs GLIBC_2.28")
+
+
+def test_the_checker_rejects_the_wheels_pip_picks_for_this_machine() -> None:
+    """The virtualenv's compiled wheels were chosen for this machine's glibc (2.36)."""
+    candidates = []
+    for package in ("cryptography", "PIL", "pydantic_core", "nh3"):
+        spec = importlib.util.find_spec(package)
+        if spec and spec.submodule_search_locations:
+            candidates += Path(next(iter(spec.submodule_search_locations))).rglob("*.so")
+    too_new = [
+        path
+        for path in candidates
+        if (builder.max_glibc(builder.read_elf(path.read_bytes())) or (0,)) > builder.MAX_GLIBC
+    ]
+    if not too_new:
+        pytest.skip("every compiled wheel in this virtualenv happens to be manylinux2014")
+
+    for path in too_new:
+        assert any("needs GLIBC_2." in problem for problem in builder.check_shared_object(path.name, path.read_bytes()))
+
+
+# --- Wheel selection and Zappa's exclusions --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("wheel", "fits"),
+    [
+        ("pillow-11.3.0-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl", True),
+        ("cryptography-50.0.2-cp311-abi3-manylinux2014_x86_64.whl", True),
+        ("Django-5.2.19-py3-none-any.whl", True),
+        ("pillow-12.0.0-cp311-cp311-manylinux_2_27_x86_64.manylinux_2_28_x86_64.whl", False),
+        ("cryptography-50.0.2-cp311-abi3-manylinux_2_34_x86_64.whl", False),
+        ("nh3-0.3.8-cp38-abi3-manylinux_2_17_aarch64.manylinux2014_aarch64.whl", False),
+        ("psycopg_binary-3.3.9-cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64.whl", False),
+    ],
+)
+def test_only_wheels_for_the_lambda_platform_are_accepted(wheel: str, fits: bool) -> None:
+    assert builder.lambda_compatible(wheel) is fits
+
+
+def test_exclude_glob_works_as_zappas_path_glob_from_the_package_root() -> None:
+    assert builder.excluded_by_glob(["tests", "test_x.py"], ["tests"])
+    assert not builder.excluded_by_glob(["myblog", "tests", "x.py"], ["tests"])
+    assert builder.excluded_by_glob(["myblog", "tests", "x.py"], ["**/tests"])
+    assert builder.excluded_by_name(["myblog", "__pycache__", "x.cpython-311.pyc"], ["__pycache__"])
+
+
+def test_the_project_part_is_its_python_packages_and_the_static_manifest(tmp_path: Path) -> None:
+    files = [
+        "blog/__init__.py",
+        "blog/views.py",
+        "blog/templates/blog/page.html",
+        "blog/migrations/0001_initial.py",
+        "blog/static/blog/site.css",
+        "blog/__pycache__/views.cpython-311.pyc",
+        "blog/tests/test_views.py",
+        "build/static-manifest/staticfiles.json",
+        "build/dev.zip",
+        "tests/__init__.py",
+        "infra/__init__.py",
+        "notes/todo.txt",
+        "manage.py",
+        "db.sqlite3",
+        ".env",
+        "README.md",
+    ]
+    for name in files:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("")
+
+    shipped = sorted(rel for _, rel in builder.project_files(tmp_path, ["*.sqlite3"], ["blog/tests"]))
+
+    assert shipped == [
+        "blog/__init__.py",
+        "blog/migrations/0001_initial.py",
+        "blog/templates/blog/page.html",
+        "blog/views.py",
+        "build/static-manifest/staticfiles.json",
+    ]
