@@ -136,7 +136,7 @@ GOOD = {
     "Accept-Ranges": "bytes",
 }
 # path -> (response headers, whether Range is honoured)
-FILES: dict[str, tuple[dict[str, str], bool]] = {
+FILES: dict[str, tuple[dict[str, Any], bool]] = {
     "/good.bin": (GOOD, True),
     "/no-store.bin": ({**GOOD, "Cache-Control": "no-store"}, True),
     "/max-age-zero.bin": ({**GOOD, "Cache-Control": "public, max-age=0"}, True),
@@ -151,8 +151,8 @@ FILES: dict[str, tuple[dict[str, str], bool]] = {
     "/no-cache-control.bin": ({"ETag": '"v1"', "Accept-Ranges": "bytes"}, True),
     "/expires.bin": (
         {
-            # http.server sends Date (now) itself; Expires is a day later.
-            "Expires": email.utils.formatdate(time.time() + 86_400, usegmt=True),
+            # http.server sends Date (now) itself; Expires is a day after the request (see _answer).
+            "Expires": lambda: email.utils.formatdate(time.time() + 86_400, usegmt=True),
             "ETag": '"v1"',
             "Accept-Ranges": "bytes",
         },
@@ -182,7 +182,7 @@ class _Origin(BaseHTTPRequestHandler):
             payload, status = BODY[start : end + 1], 206
         self.send_response(status)
         for name, value in headers.items():
-            self.send_header(name, value)
+            self.send_header(name, value() if callable(value) else value)
         if status == 206:
             self.send_header("Content-Range", f"bytes {start}-{end}/{len(BODY)}")
         self.send_header("Content-Length", str(len(payload)))
