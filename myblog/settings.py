@@ -5,6 +5,7 @@ moto endpoint; with DJANGO_ENV=production it reads everything from the environme
 to start without its secrets.
 """
 
+from email.utils import parseaddr
 from pathlib import Path
 
 import dj_database_url
@@ -49,12 +50,17 @@ INSTALLED_APPS = [
     "taggit",
     "myblog",
     "media",
+    "corsheaders",
+    "todo",
+    "notifications",
 ]
 
 MIDDLEWARE = [
     "myblog.proxy.CdnScriptPrefixMiddleware",
     "myblog.caching.PrivateByDefaultMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Before CommonMiddleware, which may answer a preflight itself; acts only on CORS_URLS_REGEX.
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -190,7 +196,106 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The to-do API has its own schema at /api/todos/schema/.
+    "PREPROCESSING_HOOKS": ["todo.schema.without_todo_endpoints"],
 }
+
+# --- Subscribers and email (notifications/) ---------------------------------------------------
+# Emails are sent through Django's email API by django-ses, with SES v2 (DESIGN decision 1).
+EMAIL_BACKEND = "django_ses.SESBackend"
+USE_SES_V2 = True
+AWS_SES_REGION_NAME = AWS_REGION
+# django-ses ignores AWS_ENDPOINT_URL; None (production) means SES's own regional endpoint.
+AWS_SES_REGION_ENDPOINT_URL = AWS_ENDPOINT_URL
+# No per-process send-rate bookkeeping (one more API call per cold start): an SES throttling
+# error fails the task, and Lambda retries it.
+AWS_SES_AUTO_THROTTLE = None
+if PRODUCTION:
+    # The public origin (plus any path prefix) of the links in emails, which are built outside
+    # any request, e.g. https://blog.example.com.
+    SITE_URL = env_str("SITE_URL", required=True)
+    # An address of the SES identity of infra/notifications.yaml (MailDomain), e.g. "MyBlog <news@...>".
+    DEFAULT_FROM_EMAIL = env_str("EMAIL_FROM", required=True)
+    # ConfigurationSetName of infra/notifications.yaml: its event destination publishes bounces
+    # and complaints to the SNS topic.
+    AWS_SES_CONFIGURATION_SET = env_str("SES_CONFIGURATION_SET", required=True)
+    # MailEventsTopicArn of infra/notifications.yaml: a valid SNS signature proves only that
+    # *some* topic sent the notification, so only this topic's are accepted.
+    SES_EVENTS_TOPIC_ARN = env_str("SES_EVENTS_TOPIC_ARN", required=True)
+else:
+    SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+    DEFAULT_FROM_EMAIL = env_str("EMAIL_FROM", "MyBlog <newsletter@myblog.localhost>")
+    AWS_SES_CONFIGURATION_SET = env_str("SES_CONFIGURATION_SET", "myblog-local-mail")
+    SES_EVENTS_TOPIC_ARN = env_str(
+        "SES_EVENTS_TOPIC_ARN", f"arn:aws:sns:{AWS_REGION}:123456789012:myblog-local-mail-events"
+    )
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The mailto: of List-Unsubscribe; a person (or a mail rule) unsubscribes what arrives there.
+EMAIL_UNSUBSCRIBE_MAILTO = env_str("EMAIL_UNSUBSCRIBE_MAILTO", parseaddr(DEFAULT_FROM_EMAIL or "")[1])
+# SNS notifications (django-ses's view): signatures always verified, certificates fetched only
+# from SNS's own host in this region, and only from our topic.
+AWS_SES_VERIFY_EVENT_SIGNATURES = True
+AWS_SNS_EVENT_CERT_TRUSTED_DOMAINS = [f"sns.{AWS_REGION}.amazonaws.com"]
+AWS_SNS_EVENT_TRUSTED_TOPIC_ARNS = [SES_EVENTS_TOPIC_ARN]
+# A claimed welcome email not marked sent after this long is claimed again (the claimer died).
+# Longer than the Lambda timeout, so a slow send is never doubled.
+WELCOME_CLAIM_TIMEOUT_SECONDS = env_int("WELCOME_CLAIM_TIMEOUT_SECONDS", 900)
+# Subscribe form + API, per client address: "<count>/<second|minute|hour|day>".
+SUBSCRIBE_THROTTLE_RATE = env_str("SUBSCRIBE_THROTTLE_RATE", "10/hour")
+# How many proxies append to X-Forwarded-For in front of Django: 0 trusts REMOTE_ADDR (API
+# Gateway's sourceIp); behind CloudFront + API Gateway it is 2.
+THROTTLE_PROXY_COUNT = env_int("THROTTLE_PROXY_COUNT", 0)
+
+# "shared" is one table in the database, so every Lambda instance sees the same throttle
+# counts. `manage.py createcachetable` creates it; run it wherever `migrate` runs.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "shared": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_shared_cache"},
+}
+THROTTLE_CACHE = "shared"
+
+# --- To-do API (todo/) --------------------------------------------------------------------------
+# The blog and the to-do API are separate Lambda stages of one code base (zappa_settings.json);
+# the to-do stages set TODO_API=true, which serves the API and makes its settings required.
+TODO_API = env_bool("TODO_API", not PRODUCTION)
+_TODO_REQUIRED = PRODUCTION and TODO_API
+# Names as infra/todo.yaml declares them for Env=local; production passes the deployed ones.
+TODO_TABLE = env_str("TODO_TABLE", None if PRODUCTION else "myblog-local-todos", required=_TODO_REQUIRED)
+USER_FILES_BUCKET = env_str(
+    "USER_FILES_BUCKET", None if PRODUCTION else "myblog-local-user-files", required=_TODO_REQUIRED
+)
+# DynamoDB Accelerator (DESIGN decision 4): the cluster discovery endpoint (dax:// or daxs://).
+# Unset, the API talks to DynamoDB directly (always so locally: moto has no DAX data plane).
+DAX_ENDPOINT = env_str("DAX_ENDPOINT")
+TODO_QUOTA = env_int("TODO_QUOTA", 1000)
+# Cognito (DESIGN decision 5). Production passes the stack's ids; where they are unset (locally,
+# where the endpoint generates new ids on every start) they are looked up by these names.
+COGNITO_USER_POOL_ID = env_str("COGNITO_USER_POOL_ID", required=_TODO_REQUIRED)
+COGNITO_APP_CLIENT_ID = env_str("COGNITO_APP_CLIENT_ID", required=_TODO_REQUIRED)
+COGNITO_IDENTITY_POOL_ID = env_str("COGNITO_IDENTITY_POOL_ID", required=_TODO_REQUIRED)
+COGNITO_USER_POOL_NAME = env_str("COGNITO_USER_POOL_NAME", "myblog-local-users")
+COGNITO_APP_CLIENT_NAME = env_str("COGNITO_APP_CLIENT_NAME", "myblog-local-todo-app")
+COGNITO_IDENTITY_POOL_NAME = env_str("COGNITO_IDENTITY_POOL_NAME", "myblog-local-files")
+# The pool's public keys. Unset: <AWS_ENDPOINT_URL>/<pool id>/.well-known/jwks.json locally, the
+# pool's own URL in AWS. Set it when the Lambda (in a VPC) reaches them only another way.
+COGNITO_JWKS_URL = env_str("COGNITO_JWKS_URL")
+COGNITO_JWKS_MAX_AGE_SECONDS = env_int("COGNITO_JWKS_MAX_AGE_SECONDS", 24 * 3600)
+COGNITO_TOKEN_LEEWAY_SECONDS = env_int("COGNITO_TOKEN_LEEWAY_SECONDS", 30)
+# Each user's folder users/<sub>/ in the user-files bucket (DESIGN decision 6).
+USER_FILE_MAX_BYTES = env_int("USER_FILE_MAX_BYTES", 50 * 1024 * 1024)
+USER_FILE_UPLOAD_EXPIRES_SECONDS = env_int("USER_FILE_UPLOAD_EXPIRES_SECONDS", 900)
+USER_FILE_URL_EXPIRES_SECONDS = env_int("USER_FILE_URL_EXPIRES_SECONDS", 300)
+# CORS (django-cors-headers), for the to-do API's paths only. Bearer tokens, never cookies, so
+# no credentials and, by default, any origin.
+TODO_CORS_ORIGINS = env_list("TODO_CORS_ORIGINS", ["*"])
+CORS_URLS_REGEX = r"^/api/(todos|me|files)(/.*)?$"
+CORS_ALLOW_ALL_ORIGINS = "*" in TODO_CORS_ORIGINS
+CORS_ALLOWED_ORIGINS = [] if CORS_ALLOW_ALL_ORIGINS else TODO_CORS_ORIGINS
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_HEADERS = ["authorization", "content-type", "if-match", "if-none-match"]
+CORS_ALLOW_METHODS = ["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"]
+CORS_EXPOSE_HEADERS = ["ETag", "Link", "Location"]
+CORS_PREFLIGHT_MAX_AGE = env_int("CORS_PREFLIGHT_MAX_AGE", 86400)
 
 # --- Security -------------------------------------------------------------------------------
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])

@@ -1,6 +1,7 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from myblog import api, views
@@ -28,4 +29,9 @@ urlpatterns = [
     path("api/schema/", public_cache(SpectacularAPIView.as_view()), name="api-schema"),
     path("api/docs/", public_cache(SpectacularSwaggerView.as_view(url_name="api-schema")), name="api-docs"),
     path("admin/", admin.site.urls),
+    path("", include("notifications.urls")),
 ]
+
+if settings.TODO_API:
+    # The to-do API (todo/), served where TODO_API is on: the to-do stages and locally.
+    urlpatterns.append(path("", include("todo.urls")))

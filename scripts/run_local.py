@@ -58,6 +58,7 @@ def step(*args: str) -> None:
 
 def banner() -> None:
     site = f"http://{HOST}:{PORT}"
+    python = os.path.relpath(PYTHON, ROOT)
     print(
         f"""
   MyBlog is running.
@@ -69,6 +70,17 @@ def banner() -> None:
     Feed          {site}/feed/
     Health        {site}/healthz
     Local AWS     {ENDPOINT}   (moto; state lasts until Ctrl-C)
+    To-do API     {site}/api/todos/   (docs: {site}/api/todos/docs/)
+
+  The to-do API wants a Cognito access token. Make a confirmed user in the local pool and
+  keep their token (run it again any time: it reuses the user and prints fresh tokens):
+
+    TOKEN=$({python} manage.py cognito_user --email dev@example.com --password 'Passw0rd-Dev' \\
+            | {python} -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')
+    curl -H "Authorization: Bearer $TOKEN" {site}/api/todos/
+    curl -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \\
+         -d '{{"title": "Buy milk"}}' {site}/api/todos/
+    curl -H "Authorization: Bearer $TOKEN" {site}/api/me/
 
   Press Ctrl-C to stop everything.
 """,
@@ -86,6 +98,8 @@ def main() -> int:
             children.append(moto)
         step("-m", "infra.bootstrap")
         step("manage.py", "migrate", "--noinput", "-v", "0")
+        # The shared (database) cache of the subscribe throttle; `migrate` does not create it.
+        step("manage.py", "createcachetable")
         step("manage.py", "seed_demo")
         banner()
         server = subprocess.Popen([PYTHON, "manage.py", "runserver", f"{HOST}:{PORT}"], cwd=ROOT)

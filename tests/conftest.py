@@ -1,3 +1,4 @@
+import json
 import logging
 
 import pytest
@@ -16,8 +17,30 @@ def aws_endpoint():
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
+    with pytest.MonkeyPatch.context() as patch:
+        _parse_the_cognito_signing_key_once(patch)
+        yield f"http://{host}:{port}"
     server.stop()
+
+
+def _parse_the_cognito_signing_key_once(patch: pytest.MonkeyPatch) -> None:
+    """moto parses and validates the same RSA signing key for every user pool it creates
+    (~0.3 s), and the bootstrap creates one per test: keep the parsed key for the session.
+    The server runs in this process; what it does with the key is unchanged."""
+    from joserfc import jwk
+
+    parsed: dict[str, object] = {}
+    import_key = jwk.RSAKey.import_key
+
+    def import_once(value, *args, **kwargs):
+        if args or kwargs or not isinstance(value, dict):
+            return import_key(value, *args, **kwargs)
+        cache_key = json.dumps(value, sort_keys=True)
+        if cache_key not in parsed:
+            parsed[cache_key] = import_key(value)
+        return parsed[cache_key]
+
+    patch.setattr(jwk.RSAKey, "import_key", import_once)
 
 
 @pytest.fixture(autouse=True)
@@ -29,6 +52,9 @@ def local_aws(aws_endpoint, settings, monkeypatch):
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     settings.AWS_ENDPOINT_URL = aws_endpoint
+    settings.AWS_SES_REGION_ENDPOINT_URL = aws_endpoint  # django-ses reads its own setting
+    # pytest-django swaps in the in-memory email backend; mail goes to the local SES instead.
+    settings.EMAIL_BACKEND = "django_ses.SESBackend"
     # django-storages reads its own settings when a storage is built; assigning STORAGES rebuilds it.
     settings.AWS_S3_ENDPOINT_URL = aws_endpoint
     settings.AWS_S3_CUSTOM_DOMAIN = f"{aws_endpoint.split('://', 1)[1]}/{settings.MEDIA_BUCKET}"

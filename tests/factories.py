@@ -48,3 +48,10 @@ def draft(**kwargs):
 
 def scheduled(**kwargs):
     return PostFactory(publish_at=timezone.now() + timedelta(days=3), **kwargs)
+
+
+class SubscriberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "notifications.Subscriber"
+
+    email = factory.Sequence(lambda n: f"reader{n}@example.com")

@@ -124,3 +124,42 @@ def test_admin_uploads_a_photo_straight_to_s3_and_readers_see_it_on_its_post(liv
         current = image.evaluate("img => img.currentSrc")
         assert f"/renditions/{photo.pk}/" in current and current.endswith(".webp")
     expect(page.locator("article.post figcaption")).to_have_text("At noon")
+
+
+def test_reader_subscribes_through_the_form_in_the_page_and_sees_the_confirmation(
+    live_server, page, local_aws, settings
+):
+    import requests
+    from django.core.cache import caches
+
+    from notifications.models import Subscriber
+
+    caches[settings.THROTTLE_CACHE].clear()  # a table outside the models: flushing keeps it
+    settings.SITE_URL = live_server.url
+    post = PostFactory(title="Subscribe from here")
+    console_errors = []
+    page.on("console", lambda msg: msg.type == "error" and console_errors.append(msg.text))
+
+    page.goto(live_server.url + post.get_absolute_url())
+    form = page.locator("footer form.subscribe-form")
+    form.get_by_label("Get new posts by email").fill("reader@example.com")
+    form.get_by_role("button", name="Subscribe").click()
+
+    expect(page).to_have_url(live_server.url + "/subscribe/thanks/")
+    expect(page.locator("h1")).to_have_text("Thanks for subscribing")
+    expect(page.get_by_role("status")).to_contain_text("Check your inbox")
+    assert Subscriber.objects.get().email == "reader@example.com"
+    sent = requests.get(f"{local_aws}/moto-api/data.json", timeout=5).json()["ses"]["RawMessage"]
+    assert [message["destinations"][0] for message in sent] == ["reader@example.com"]
+
+    # A second try with a mistyped address shows the error on the form page.
+    page.goto(live_server.url + "/")
+    page.locator("footer form.subscribe-form input[name=email]").fill("reader.example.com")
+    # The browser's own check of type=email would stop the form; the server must answer too.
+    page.locator("footer form.subscribe-form").evaluate("form => form.noValidate = true")
+    page.locator("footer form.subscribe-form button").click()
+    expect(page.locator("#subscribe-error")).to_contain_text("valid email address")
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "subscribe-error.png", full_page=True)
+    assert [error for error in console_errors if "400" not in error] == []

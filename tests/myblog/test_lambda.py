@@ -86,6 +86,9 @@ def remote_env() -> dict[str, str]:
         "DATABASE_URL": "sqlite:////tmp/myblog-lambda-test.sqlite3",
         "ALLOWED_HOSTS": f"{API_HOST},{CUSTOM_HOST}",
         "CDN_DOMAIN": "d111111abcdef8.cloudfront.net",
+        "SITE_URL": f"https://{CUSTOM_HOST}",
+        "EMAIL_FROM": f"MyBlog <newsletter@{CUSTOM_HOST}>",
+        "SES_EVENTS_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:myblog-dev-mail-events",
     }
 
 

@@ -16,7 +16,17 @@ import boto3
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-REQUIRED = ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "MEDIA_BUCKET", "CDN_DOMAIN"]
+REQUIRED = [
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "DATABASE_URL",
+    "MEDIA_BUCKET",
+    "CDN_DOMAIN",
+    "SITE_URL",
+    "EMAIL_FROM",
+    "SES_CONFIGURATION_SET",
+    "SES_EVENTS_TOPIC_ARN",
+]
 CDN = "d111111abcdef8.cloudfront.net"
 
 
@@ -31,6 +41,10 @@ def production_env(tmp_path: Path) -> dict[str, str]:
         "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}",
         "MEDIA_BUCKET": "myblog-production-media",
         "CDN_DOMAIN": CDN,
+        "SITE_URL": "https://blog.example.com",
+        "EMAIL_FROM": "MyBlog <newsletter@blog.example.com>",
+        "SES_CONFIGURATION_SET": "myblog-production-mail",
+        "SES_EVENTS_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:myblog-production-mail-events",
         "STATIC_MANIFEST_ROOT": str(tmp_path / "manifest"),
     }
 

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class NotificationsConfig(AppConfig):
+    name = "notifications"
+    verbose_name = "Subscribers"
+
+    def ready(self) -> None:
+        from notifications import receivers
+
+        receivers.connect()

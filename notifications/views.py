@@ -1,0 +1,64 @@
+"""HTML pages of the subscription: the form's answers and the unsubscribe page.
+
+The form sits in every public, cached blog page, so it carries no CSRF token (DESIGN 9): these
+views are CSRF-exempt. Subscribing acts for no signed-in user and is throttled per client; the
+unsubscribe page is authorised by its unguessable token, and mail clients POST to it with no
+cookies at all (RFC 8058). None of these answers is publicly cached.
+"""
+
+import math
+
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from notifications.forms import SubscribeForm
+from notifications.selectors import subscriber_get_by_token
+from notifications.services import SubscriberNotFound, subscriber_subscribe, subscriber_unsubscribe
+from notifications.throttling import SubscribeThrottle
+
+FORM_PAGE = "notifications/subscribe.html"
+
+
+@csrf_exempt
+@require_http_methods(["GET", "HEAD", "POST"])
+def subscribe(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return render(request, FORM_PAGE, {"form": SubscribeForm()})
+    throttle = SubscribeThrottle()
+    if not throttle.allow_request(request, None):
+        wait = max(1, math.ceil(throttle.wait() or 1))
+        response = render(request, FORM_PAGE, {"form": SubscribeForm(), "retry_after": wait}, status=429)
+        response.headers["Retry-After"] = str(wait)
+        return response
+    form = SubscribeForm(request.POST)
+    if not form.is_valid():
+        return render(request, FORM_PAGE, {"form": form}, status=400)
+    subscriber_subscribe(email=form.cleaned_data["email"])
+    # 303: the browser shows the confirmation with a GET, so reloading it posts nothing again.
+    response = HttpResponseRedirect(reverse("subscribe-done"))
+    response.status_code = 303
+    return response
+
+
+@require_http_methods(["GET", "HEAD"])
+def subscribe_done(request: HttpRequest) -> HttpResponse:
+    return render(request, "notifications/subscribed.html")
+
+
+@csrf_exempt
+@require_http_methods(["GET", "HEAD", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    if request.method == "POST":
+        try:
+            subscriber = subscriber_unsubscribe(token=token)
+        except SubscriberNotFound:
+            raise Http404("No such subscription.") from None
+        return render(request, "notifications/unsubscribed.html", {"subscriber": subscriber})
+    # GET only asks: link checkers and mail scanners open links without meaning to unsubscribe.
+    subscriber = subscriber_get_by_token(token=token)
+    if subscriber is None:
+        raise Http404("No such subscription.")
+    return render(request, "notifications/unsubscribe.html", {"subscriber": subscriber})

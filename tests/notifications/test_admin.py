@@ -1,0 +1,90 @@
+"""The subscribers in the Django admin: filters, search, CSV export, resending the welcome email."""
+
+import csv
+import io
+
+import pytest
+from django.utils import timezone
+
+from notifications.models import Subscriber
+from tests.factories import StaffFactory, SubscriberFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+CHANGELIST = "/admin/notifications/subscriber/"
+
+
+@pytest.fixture
+def admin_client(client):
+    client.force_login(StaffFactory())
+    return client
+
+
+def listed(response):
+    return [subscriber.email for subscriber in response.context["cl"].result_list]
+
+
+def test_the_list_filters_by_status_and_welcome_state_and_searches(admin_client):
+    SubscriberFactory(email="sent@example.com", welcome_sent_at=timezone.now())
+    SubscriberFactory(email="pending@example.com")
+    SubscriberFactory(email="bounced@example.com", status=Subscriber.Status.BOUNCED)
+
+    assert listed(admin_client.get(CHANGELIST, {"status__exact": "bounced"})) == ["bounced@example.com"]
+    assert listed(admin_client.get(CHANGELIST, {"welcome": "pending"})) == ["pending@example.com"]
+    assert listed(admin_client.get(CHANGELIST, {"welcome": "sent"})) == ["sent@example.com"]
+    assert listed(admin_client.get(CHANGELIST, {"q": "pend"})) == ["pending@example.com"]
+    page = admin_client.get(CHANGELIST)
+    assert page.status_code == 200 and b"pending" in page.content
+
+
+def test_admins_cannot_add_addresses_that_bypass_the_checks(admin_client):
+    assert admin_client.get(CHANGELIST + "add/").status_code == 403
+
+
+def test_the_csv_export_lists_the_selected_subscribers_and_defuses_formulas(admin_client):
+    first = SubscriberFactory(email="reader@example.com", welcome_sent_at=timezone.now())
+    formula = SubscriberFactory(email="=cmd@example.com", status=Subscriber.Status.UNSUBSCRIBED)
+
+    response = admin_client.post(
+        CHANGELIST, {"action": "export_csv", "_selected_action": [first.pk, formula.pk]}, follow=False
+    )
+
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert response.headers["Content-Disposition"].startswith('attachment; filename="subscribers-')
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0] == ["email", "status", "created_at", "welcome_sent_at", "unsubscribed_at"]
+    assert [(row[0], row[1]) for row in rows[1:]] == [
+        ("reader@example.com", "active"),
+        ("'=cmd@example.com", "unsubscribed"),
+    ]
+    assert rows[1][3] != ""
+
+
+def test_resend_welcome_email_sends_again_to_active_subscribers_only(admin_client, sent_mail):
+    active = SubscriberFactory(email="reader@example.com", welcome_sent_at=timezone.now())
+    gone = SubscriberFactory(email="gone@example.com", status=Subscriber.Status.COMPLAINED)
+
+    response = admin_client.post(
+        CHANGELIST, {"action": "resend_welcome_email", "_selected_action": [active.pk, gone.pk]}, follow=True
+    )
+
+    messages = [str(message) for message in response.context["messages"]]
+    assert "Welcome email queued for 1 subscriber(s)." in messages
+    assert any("1 skipped" in message for message in messages)
+    assert [message["To"] for message in sent_mail()] == ["reader@example.com"]
+    active.refresh_from_db()
+    assert active.welcome_state == "sent"
+
+
+def test_the_change_page_shows_the_subscriber_and_lets_an_admin_change_the_status(admin_client):
+    subscriber = SubscriberFactory(email="reader@example.com", status=Subscriber.Status.BOUNCED)
+
+    page = admin_client.get(f"{CHANGELIST}{subscriber.pk}/change/")
+    saved = admin_client.post(f"{CHANGELIST}{subscriber.pk}/change/", {"status": "active"})
+
+    assert page.status_code == 200 and b"reader@example.com" in page.content
+    assert saved.status_code == 302
+    subscriber.refresh_from_db()
+    assert subscriber.status == Subscriber.Status.ACTIVE
+    assert subscriber.email == "reader@example.com"

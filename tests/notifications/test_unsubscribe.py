@@ -1,0 +1,99 @@
+"""/unsubscribe/<token>/: GET asks, POST (a button, or a mail client's one-click) unsubscribes."""
+
+import pytest
+
+from notifications.models import Subscriber
+from notifications.services import subscriber_subscribe
+from tests.factories import SubscriberFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def url(subscriber):
+    return f"/unsubscribe/{subscriber.unsubscribe_token}/"
+
+
+def test_tokens_are_long_random_and_unique():
+    tokens = {SubscriberFactory().unsubscribe_token for _ in range(20)}
+
+    assert len(tokens) == 20
+    assert all(len(token) >= 43 for token in tokens)
+
+
+def test_get_shows_a_confirmation_and_changes_nothing(client):
+    subscriber = SubscriberFactory(email="reader@example.com")
+
+    page = client.get(url(subscriber))
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "reader@example.com" in html
+    assert f'<form method="post" action="{url(subscriber)}">' in html
+    assert "csrfmiddlewaretoken" not in html
+    assert page.headers["Cache-Control"] == "private, no-store"
+    assert '<meta name="robots" content="noindex">' in html
+    subscriber.refresh_from_db()
+    assert subscriber.status == Subscriber.Status.ACTIVE
+
+
+def test_a_one_click_post_from_a_mail_client_unsubscribes_without_csrf_or_cookies(client):
+    from django.test import Client
+
+    subscriber = SubscriberFactory()
+    mail_client = Client(enforce_csrf_checks=True)
+
+    answer = mail_client.post(
+        url(subscriber), "List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded"
+    )
+
+    assert answer.status_code == 200
+    assert b"You are unsubscribed" in answer.content
+    assert answer.headers["Cache-Control"] == "private, no-store"
+    subscriber.refresh_from_db()
+    assert subscriber.status == Subscriber.Status.UNSUBSCRIBED
+    assert subscriber.unsubscribed_at is not None
+
+
+def test_unsubscribing_twice_is_harmless(client):
+    subscriber = SubscriberFactory()
+
+    first = client.post(url(subscriber))
+    subscriber.refresh_from_db()
+    when = subscriber.unsubscribed_at
+    second = client.post(url(subscriber))
+
+    assert (first.status_code, second.status_code) == (200, 200)
+    subscriber.refresh_from_db()
+    assert (subscriber.status, subscriber.unsubscribed_at) == (Subscriber.Status.UNSUBSCRIBED, when)
+    assert b"gets no emails" in client.get(url(subscriber)).content
+
+
+def test_unsubscribing_keeps_a_bounced_address_bounced(client):
+    subscriber = SubscriberFactory(status=Subscriber.Status.BOUNCED)
+
+    assert client.post(url(subscriber)).status_code == 200
+
+    subscriber.refresh_from_db()
+    assert subscriber.status == Subscriber.Status.BOUNCED
+
+
+@pytest.mark.parametrize("token", ["nope", "x" * 43, "../../admin"])
+def test_an_unknown_token_is_a_404(client, token):
+    SubscriberFactory()
+
+    assert client.get(f"/unsubscribe/{token}/").status_code == 404
+    assert client.post(f"/unsubscribe/{token}/").status_code == 404
+    assert Subscriber.objects.get().status == Subscriber.Status.ACTIVE
+
+
+def test_subscribing_again_after_unsubscribing_works_and_sends_a_new_welcome(client, sent_mail):
+    subscriber = subscriber_subscribe(email="reader@example.com")
+    client.post(url(subscriber))
+
+    again = client.post("/api/blog/subscribers/", {"email": "reader@example.com"}, content_type="application/json")
+
+    assert again.status_code == 202
+    subscriber.refresh_from_db()
+    assert subscriber.status == Subscriber.Status.ACTIVE and subscriber.unsubscribed_at is None
+    assert len(sent_mail()) == 2
+    assert Subscriber.objects.count() == 1

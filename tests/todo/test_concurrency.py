@@ -1,0 +1,58 @@
+"""Optimistic concurrency under real contention: conditional writes on `version` in DynamoDB."""
+
+import threading
+from collections import Counter
+
+import pytest
+
+from tests.todo.conftest import ApiClient
+
+WRITERS = 20
+
+
+@pytest.fixture
+def item_level_atomicity(monkeypatch):
+    """DynamoDB applies each (conditional) write to an item atomically. The local endpoint runs
+    requests in threads and checks a condition and writes without a lock, so two writers can both
+    pass the same check. Give it DynamoDB's guarantee, so the test checks our conditions, not
+    moto's races."""
+    from moto.dynamodb.models import DynamoDBBackend
+
+    lock = threading.RLock()
+    for name in ("put_item", "update_item", "delete_item", "transact_write_items"):
+        original = getattr(DynamoDBBackend, name)
+
+        def locked(self, *args, _original=original, **kwargs):
+            with lock:
+                return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(DynamoDBBackend, name, locked)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("item_level_atomicity")
+def test_twenty_concurrent_patches_with_the_same_if_match_let_exactly_one_through(alice):
+    setup = ApiClient(alice)
+    created = setup.post("/api/todos/", {"title": "contended"})
+    url, etag = f"/api/todos/{created.json()['id']}/", created.headers["ETag"]
+    barrier = threading.Barrier(WRITERS)
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def writer(n: int) -> None:
+        client = ApiClient(alice)  # one test client per thread, as one phone per request
+        barrier.wait(timeout=30)
+        response = client.patch(url, {"title": f"writer {n}"}, headers={"if-match": etag})
+        with lock:
+            statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(WRITERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert Counter(statuses) == {200: 1, 412: WRITERS - 1}
+    final = setup.get(url).json()
+    assert final["version"] == 2
+    assert final["title"].startswith("writer ")

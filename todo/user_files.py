@@ -1,0 +1,166 @@
+"""Each user's own folder, ``users/<sub>/``, in the user-files bucket (DESIGN decision 6).
+
+The phone reads and writes it directly with identity-pool credentials (the IAM role allows only
+``users/${aws:PrincipalTag/sub}/*``); the server addresses the same folder for listing, presigned
+URLs and deletes. Paths in the API are relative to the folder and checked here, so nothing the
+client sends can reach outside it.
+"""
+
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+from django.conf import settings
+from django.core import signing
+
+from myblog.aws import client as aws_client
+from myblog.errors import ApplicationError, ServiceUnavailable
+from todo.domain import InvalidCursor, InvalidInput
+
+USERS_PREFIX = "users/"
+# S3 allows 1024 bytes per key; the folder prefix takes up to 6 + 64 + 1 of them.
+PATH_MAX_BYTES = 900
+
+
+class FileNotFound(ApplicationError):
+    status_code = 404
+    code = "not_found"
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    path: str  # relative to the user's folder
+    size: int
+    last_modified: datetime
+    etag: str
+
+
+@dataclass(frozen=True)
+class FilePage:
+    items: list[StoredFile]
+    cursor: str | None
+
+
+def folder(owner: str) -> str:
+    return f"{USERS_PREFIX}{owner}/"
+
+
+def key_for(owner: str, path: str) -> str:
+    """The object key of ``path`` in the owner's folder, or InvalidInput for anything that is not
+    a plain relative path: ``..`` and ``.`` segments, absolute paths, empty segments, backslashes,
+    control characters, a ``%`` left over from double encoding, or a path that names a user folder
+    (``users/<someone>/...``) as if it were absolute."""
+    problem = _path_problem(path)
+    if problem:
+        raise InvalidInput(f"Invalid path: {problem}", fields={"path": [problem]})
+    return folder(owner) + path
+
+
+def _path_problem(path: str) -> str | None:
+    if not isinstance(path, str) or not path:
+        return "A path is required."
+    if len(path.encode("utf-8")) > PATH_MAX_BYTES:
+        return f"At most {PATH_MAX_BYTES} bytes."
+    if path.startswith("/"):
+        return "Paths are relative to your folder; no leading slash."
+    if "\\" in path:
+        return "Use / to separate folders."
+    if "%" in path:
+        return "Percent signs are not allowed (send the path percent-encoded once)."
+    if any(unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co", "Cn") for char in path):
+        return "Control and unassigned characters are not allowed."
+    segments = path.split("/")
+    if any(segment in ("", ".", "..") for segment in segments):
+        return "Empty, . and .. segments are not allowed."
+    if segments[0] == USERS_PREFIX.rstrip("/"):
+        return "Paths are relative to your folder; they cannot name another user's folder."
+    return None
+
+
+def list_files(*, owner: str, limit: int, cursor: str | None) -> FilePage:
+    request: dict[str, Any] = {"Bucket": settings.USER_FILES_BUCKET, "Prefix": folder(owner), "MaxKeys": limit}
+    if cursor:
+        try:
+            request["ContinuationToken"] = signing.loads(cursor, salt=f"todo.files.cursor:{owner}")
+        except signing.BadSignature as exc:
+            raise InvalidCursor() from exc
+    response = _call("list_objects_v2", **request)
+    prefix = folder(owner)
+    items = [
+        StoredFile(
+            path=entry["Key"][len(prefix) :],
+            size=int(entry["Size"]),
+            last_modified=entry["LastModified"],
+            etag=str(entry.get("ETag", "")),
+        )
+        for entry in response.get("Contents", [])
+    ]
+    token = response.get("NextContinuationToken") if response.get("IsTruncated") else None
+    return FilePage(items=items, cursor=signing.dumps(token, salt=f"todo.files.cursor:{owner}") if token else None)
+
+
+def exists(*, key: str) -> bool:
+    try:
+        _client().head_object(Bucket=settings.USER_FILES_BUCKET, Key=key)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            return False
+        _raise_unavailable(exc)
+        raise
+    except BotoCoreError as exc:
+        raise ServiceUnavailable("File storage is unreachable; try again shortly.") from exc
+    return True
+
+
+def download_url(*, key: str, expires: int) -> str:
+    return str(
+        _client().generate_presigned_url(
+            "get_object", Params={"Bucket": settings.USER_FILES_BUCKET, "Key": key}, ExpiresIn=expires
+        )
+    )
+
+
+def upload_post(
+    *, owner: str, key: str | None, content_type: str | None, max_bytes: int, expires: int
+) -> dict[str, Any]:
+    """A presigned POST into the owner's folder: to exactly ``key`` when given, else to any key
+    under the folder (the form's ``key`` field then ends in ``${filename}``); at most ``max_bytes``."""
+    fields: dict[str, str] = {}
+    conditions: list[Any] = [["content-length-range", 1, max_bytes]]
+    if key is None:
+        key = folder(owner) + "${filename}"
+        conditions.append(["starts-with", "$key", folder(owner)])
+    if content_type:
+        fields["Content-Type"] = content_type
+        conditions.append({"Content-Type": content_type})
+    post = _client().generate_presigned_post(
+        Bucket=settings.USER_FILES_BUCKET, Key=key, Fields=fields, Conditions=conditions, ExpiresIn=expires
+    )
+    return {"url": post["url"], "fields": post["fields"]}
+
+
+def delete(*, key: str) -> None:
+    _call("delete_object", Bucket=settings.USER_FILES_BUCKET, Key=key)
+
+
+def _client() -> Any:
+    return aws_client("s3")
+
+
+def _call(operation: str, **kwargs: Any) -> dict[str, Any]:
+    try:
+        return getattr(_client(), operation)(**kwargs)
+    except ClientError as exc:
+        _raise_unavailable(exc)
+        raise
+    except BotoCoreError as exc:
+        raise ServiceUnavailable("File storage is unreachable; try again shortly.") from exc
+
+
+def _raise_unavailable(exc: ClientError) -> None:
+    status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+    code = exc.response.get("Error", {}).get("Code")
+    if status >= 500 or status == 429 or code in ("SlowDown", "NoSuchBucket", "ServiceUnavailable"):
+        raise ServiceUnavailable("File storage is busy or unavailable; try again shortly.") from exc
