@@ -4,9 +4,15 @@ import os
 
 from django.core.exceptions import ImproperlyConfigured
 
+# Every variable that settings declared required, whether set or not: what a deploy must provide
+# (infra.stage_env checks each stage's against it).
+REQUIRED: set[str] = set()
+
 
 def env_str(name: str, default: str | None = None, *, required: bool = False) -> str | None:
     value = os.environ.get(name)
+    if required:
+        REQUIRED.add(name)
     if value is None or value == "":
         if required:
             raise ImproperlyConfigured(f"The environment variable {name} is required in production.")
@@ -35,8 +41,8 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be an integer, not {value!r}.") from None
 
 
-def env_list(name: str, default: list[str]) -> list[str]:
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    return [item.strip() for item in value.split(",") if item.strip()]
+def env_list(name: str, default: list[str], *, required: bool = False) -> list[str]:
+    items = [item.strip() for item in (env_str(name, required=required) or "").split(",") if item.strip()]
+    if required and not items:
+        raise ImproperlyConfigured(f"The environment variable {name} is required in production.")
+    return items or default

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import DatabaseError, connection
 
 from myblog.aws import s3
+from myblog.errors import ServiceUnavailable
 
 
 def _database() -> dict[str, object]:
@@ -19,15 +20,29 @@ def _aws() -> dict[str, object]:
     return {"endpoint": settings.AWS_ENDPOINT_URL or "aws", "bucket": settings.MEDIA_BUCKET}
 
 
-CHECKS: dict[str, Callable[[], dict[str, object]]] = {"database": _database, "aws": _aws}
+def _todos() -> dict[str, object]:
+    from todo.repository import todo_repository  # the only DynamoDB-aware module
+
+    todo_repository().check()
+    return {"table": settings.TODO_TABLE, "dax": bool(settings.DAX_ENDPOINT)}
+
+
+def checks() -> dict[str, Callable[[], dict[str, object]]]:
+    """What this service depends on: the blog its database and bucket, the to-do API its table."""
+    found: dict[str, Callable[[], dict[str, object]]] = {}
+    if settings.SERVES_BLOG:
+        found |= {"database": _database, "aws": _aws}
+    if settings.SERVES_TODO:
+        found["todos"] = _todos
+    return found
 
 
 def health_report() -> tuple[bool, dict[str, dict[str, object]]]:
     """Run every check; a failing one is reported with its error instead of raising."""
     report: dict[str, dict[str, object]] = {}
-    for name, check in CHECKS.items():
+    for name, check in checks().items():
         try:
             report[name] = {"ok": True, **check()}
-        except (DatabaseError, s3.S3Error) as exc:
+        except (DatabaseError, s3.S3Error, ServiceUnavailable) as exc:
             report[name] = {"ok": False, "error": str(exc)}
     return all(item["ok"] for item in report.values()), report

@@ -17,14 +17,24 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 DJANGO_ENV = env_str("DJANGO_ENV", "local")
 PRODUCTION = DJANGO_ENV == "production"
 
+# The service this process serves; zappa_settings.json has a stage per service. "blog": pages,
+# feed, blog API, photos, subscribers, admin. "todo": the to-do API and each user's files.
+# Locally one process serves "all". Production requires only what its service uses.
+SERVICE = env_str("SERVICE", "all")
+if SERVICE not in ("all", "blog", "todo"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"SERVICE must be blog, todo or all, not {SERVICE!r}.")
+SERVES_BLOG = SERVICE in ("all", "blog")
+SERVES_TODO = SERVICE in ("all", "todo")
+_BLOG_REQUIRED = PRODUCTION and SERVES_BLOG
+_TODO_REQUIRED = PRODUCTION and SERVES_TODO
+
 if PRODUCTION:
     SECRET_KEY = env_str("SECRET_KEY", required=True)
-    ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [])
-    if not ALLOWED_HOSTS:
-        from django.core.exceptions import ImproperlyConfigured
-
-        raise ImproperlyConfigured("The environment variable ALLOWED_HOSTS is required in production.")
-    DATABASE_URL = env_str("DATABASE_URL", required=True)
+    ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [], required=True)
+    # The to-do service keeps no relational data: its Django needs a database only to start.
+    DATABASE_URL = env_str("DATABASE_URL", "sqlite://:memory:", required=_BLOG_REQUIRED)
 else:
     SECRET_KEY = env_str("SECRET_KEY", "local-development-key-not-for-production-use-0123456789")
     ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
@@ -69,7 +79,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
-ROOT_URLCONF = "myblog.urls"
+# Each service answers only its own routes.
+ROOT_URLCONF = {"all": "myblog.urls_all", "blog": "myblog.urls", "todo": "todo.service_urls"}[SERVICE]
 WSGI_APPLICATION = "myblog.wsgi.application"
 
 TEMPLATES = [
@@ -114,11 +125,7 @@ USE_TZ = True
 STATIC_ROOT = BASE_DIR / "staticfiles"
 # Readers fetch static files and photo renditions from CloudFront (infra/cdn.yaml); required in
 # production, where the bucket is private. Locally Django and the moto endpoint serve them.
-CDN_DOMAIN = env_str("CDN_DOMAIN")
-if PRODUCTION and not CDN_DOMAIN:
-    from django.core.exceptions import ImproperlyConfigured
-
-    raise ImproperlyConfigured("The environment variable CDN_DOMAIN is required in production.")
+CDN_DOMAIN = env_str("CDN_DOMAIN", required=PRODUCTION)
 # Where collectstatic writes the manifest of hashed names; it ships in the Lambda package.
 STATIC_MANIFEST_ROOT = Path(env_str("STATIC_MANIFEST_ROOT", str(BASE_DIR / "build" / "static-manifest")))
 if CDN_DOMAIN:
@@ -153,11 +160,7 @@ AWS_ACCESS_KEY_ID = env_str("AWS_ACCESS_KEY_ID", None if PRODUCTION else "testin
 AWS_SECRET_ACCESS_KEY = env_str("AWS_SECRET_ACCESS_KEY", None if PRODUCTION else "testing")
 AWS_TIMEOUT_SECONDS = env_int("AWS_TIMEOUT_SECONDS", 3)
 # Declared in infra/storage.yaml; the local name is what infra.bootstrap creates.
-MEDIA_BUCKET = env_str("MEDIA_BUCKET", None if PRODUCTION else "myblog-local-media")
-if PRODUCTION and not MEDIA_BUCKET:
-    from django.core.exceptions import ImproperlyConfigured
-
-    raise ImproperlyConfigured("The environment variable MEDIA_BUCKET is required in production.")
+MEDIA_BUCKET = env_str("MEDIA_BUCKET", None if PRODUCTION else "myblog-local-media", required=_BLOG_REQUIRED)
 
 # --- Photos (media/) ---------------------------------------------------------------------------
 # django-storages reads these. Readers fetch media through CloudFront (CDN_DOMAIN); locally the
@@ -213,15 +216,15 @@ AWS_SES_AUTO_THROTTLE = None
 if PRODUCTION:
     # The public origin (plus any path prefix) of the links in emails, which are built outside
     # any request, e.g. https://blog.example.com.
-    SITE_URL = env_str("SITE_URL", required=True)
+    SITE_URL = env_str("SITE_URL", required=_BLOG_REQUIRED)
     # An address of the SES identity of infra/notifications.yaml (MailDomain), e.g. "MyBlog <news@...>".
-    DEFAULT_FROM_EMAIL = env_str("EMAIL_FROM", required=True)
+    DEFAULT_FROM_EMAIL = env_str("EMAIL_FROM", required=_BLOG_REQUIRED)
     # ConfigurationSetName of infra/notifications.yaml: its event destination publishes bounces
     # and complaints to the SNS topic.
-    AWS_SES_CONFIGURATION_SET = env_str("SES_CONFIGURATION_SET", required=True)
+    AWS_SES_CONFIGURATION_SET = env_str("SES_CONFIGURATION_SET", required=_BLOG_REQUIRED)
     # MailEventsTopicArn of infra/notifications.yaml: a valid SNS signature proves only that
     # *some* topic sent the notification, so only this topic's are accepted.
-    SES_EVENTS_TOPIC_ARN = env_str("SES_EVENTS_TOPIC_ARN", required=True)
+    SES_EVENTS_TOPIC_ARN = env_str("SES_EVENTS_TOPIC_ARN", required=_BLOG_REQUIRED)
 else:
     SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
     DEFAULT_FROM_EMAIL = env_str("EMAIL_FROM", "MyBlog <newsletter@myblog.localhost>")
@@ -255,10 +258,6 @@ CACHES = {
 THROTTLE_CACHE = "shared"
 
 # --- To-do API (todo/) --------------------------------------------------------------------------
-# The blog and the to-do API are separate Lambda stages of one code base (zappa_settings.json);
-# the to-do stages set TODO_API=true, which serves the API and makes its settings required.
-TODO_API = env_bool("TODO_API", not PRODUCTION)
-_TODO_REQUIRED = PRODUCTION and TODO_API
 # Names as infra/todo.yaml declares them for Env=local; production passes the deployed ones.
 TODO_TABLE = env_str("TODO_TABLE", None if PRODUCTION else "myblog-local-todos", required=_TODO_REQUIRED)
 USER_FILES_BUCKET = env_str(

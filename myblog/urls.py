@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
@@ -12,6 +11,8 @@ from myblog.sitemaps import SITEMAPS
 admin.site.site_header = "MyBlog administration"
 admin.site.site_title = "MyBlog admin"
 
+# The blog service's URLconf (SERVICE=blog); todo/service_urls.py is the to-do API's and
+# myblog/urls_all.py serves both, locally.
 handler400 = "myblog.errors.bad_request"
 handler404 = "myblog.errors.page_not_found"
 handler500 = "myblog.errors.server_error"
@@ -31,7 +32,3 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("notifications.urls")),
 ]
-
-if settings.TODO_API:
-    # The to-do API (todo/), served where TODO_API is on: the to-do stages and locally.
-    urlpatterns.append(path("", include("todo.urls")))

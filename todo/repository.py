@@ -90,6 +90,11 @@ class TodoRepository:
 
     # --- reads -------------------------------------------------------------------------------
 
+    def check(self) -> None:
+        """One cheap read (an item that never exists), for the health check: ServiceUnavailable
+        when the table, or DAX in front of it, cannot answer."""
+        self._call("get_item", Key=self._key("-health-", "-"), TableName=self.table)
+
     def get(self, *, owner: str, todo_id: str, consistent: bool = False) -> Todo | None:
         response = self._call(
             "get_item", Key=self._key(owner, todo_id), ConsistentRead=consistent, TableName=self.table

@@ -23,7 +23,8 @@ from infra.bootstrap import lifecycle_configuration
 from infra.templates import Template, load
 
 ROOT = Path(__file__).resolve().parents[2]
-STAGES = ["dev", "production"]
+ENVS = ["dev", "production"]
+STAGES = [f"blog_{env}" for env in ENVS]  # the stages with the upload event
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 ALL_VIEWER_EXCEPT_HOST_HEADER = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
 PUBLIC_PREFIXES = {"static/", "renditions/"}
@@ -154,7 +155,7 @@ def test_the_bucket_origin_is_reached_only_through_an_origin_access_control():
     )
 
 
-@pytest.mark.parametrize("env", STAGES)
+@pytest.mark.parametrize("env", ENVS)
 def test_the_bucket_policy_lets_only_this_distribution_get_only_the_public_prefixes(env):
     template = cdn(env)
     bucket = load("storage.yaml", Env=env).physical_name("MediaBucket")
@@ -209,7 +210,7 @@ def test_the_stack_outputs_what_the_blog_stage_needs():
 @pytest.mark.parametrize("stage", STAGES)
 def test_each_stage_watches_its_own_media_bucket_for_uploads_only(stage):
     source = upload_event_source(stage)
-    bucket = load("storage.yaml", Env=stage).physical_name("MediaBucket")
+    bucket = load("storage.yaml", Env=stage.split("_", 1)[1]).physical_name("MediaBucket")
     assert source["arn"] == f"arn:aws:s3:::{bucket}"
     assert stage_config(stage)["environment_variables"]["MEDIA_BUCKET"] == bucket
     assert source["events"] == ["s3:ObjectCreated:*"]
@@ -267,7 +268,7 @@ def test_zappa_installs_the_upload_notification_with_its_prefix_filter(local_aws
         Handler="handler.lambda_handler",
         Code={"ZipFile": code.getvalue()},
     )
-    source = {**upload_event_source("dev"), "arn": f"arn:aws:s3:::{bucket}"}
+    source = {**upload_event_source("blog_dev"), "arn": f"arn:aws:s3:::{bucket}"}
 
     S3EventSource(boto3.Session(region_name="us-east-1"), source).add(function["FunctionArn"])
 

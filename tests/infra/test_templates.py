@@ -25,13 +25,13 @@ def test_every_aws_resource_the_code_uses_is_declared_in_infra():
     assert used_by_settings <= declared
 
 
-@pytest.mark.parametrize("stage", ["dev", "production"])
-def test_every_bucket_a_zappa_stage_names_is_declared_in_infra(stage):
+@pytest.mark.parametrize("stage", ["blog_dev", "blog_production", "todo_dev", "todo_production"])
+def test_every_bucket_and_table_a_zappa_stage_names_is_declared_in_infra(stage):
     config = json.loads((ROOT / "zappa_settings.json").read_text())[stage]
     env = config.get("environment_variables")
-    remote_env_bucket = urlsplit(config["remote_env"]).netloc
-    declared = {t.physical_name(r) for t in all_templates(Env=stage) for r in t.resources}
-    assert {env["MEDIA_BUCKET"], remote_env_bucket} <= declared
+    named = {env.get(name) for name in ("MEDIA_BUCKET", "USER_FILES_BUCKET", "TODO_TABLE")} - {None}
+    declared = {t.physical_name(r) for t in all_templates(Env=stage.split("_", 1)[1]) for r in t.resources}
+    assert named and {*named, urlsplit(config["remote_env"]).netloc} <= declared
 
 
 def test_the_bootstrap_creates_the_bucket_as_declared_and_can_run_again(local_aws):

@@ -38,3 +38,15 @@ def test_it_answers_503_when_the_database_is_down(client, monkeypatch):
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["checks"]["database"] == {"ok": False, "error": "connection refused"}
+
+
+def test_the_todo_service_checks_its_table_and_not_the_blogs_dependencies(client, settings):
+    settings.SERVES_BLOG, settings.SERVES_TODO = False, True
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert set(response.json()["checks"]) == {"todos"}
+
+    settings.TODO_TABLE = "no-such-table"
+    missing = client.get("/healthz")
+    assert missing.status_code == 503 and missing["Retry-After"]
+    assert missing.json()["checks"]["todos"]["ok"] is False

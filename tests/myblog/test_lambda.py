@@ -40,7 +40,7 @@ from tests.factories import PostFactory
 pytestmark = pytest.mark.django_db(transaction=True)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-STAGE = "dev"
+STAGE = "blog_dev"
 API_HOST = "abc123.execute-api.us-east-1.amazonaws.com"
 CUSTOM_HOST = "blog.example.com"
 HOSTS = [pytest.param(API_HOST, id="execute-api-host"), pytest.param(CUSTOM_HOST, id="custom-domain")]
@@ -85,10 +85,8 @@ def remote_env() -> dict[str, str]:
         "SECRET_KEY": secrets.token_urlsafe(50),
         "DATABASE_URL": "sqlite:////tmp/myblog-lambda-test.sqlite3",
         "ALLOWED_HOSTS": f"{API_HOST},{CUSTOM_HOST}",
-        "CDN_DOMAIN": "d111111abcdef8.cloudfront.net",
         "SITE_URL": f"https://{CUSTOM_HOST}",
         "EMAIL_FROM": f"MyBlog <newsletter@{CUSTOM_HOST}>",
-        "SES_EVENTS_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:myblog-dev-mail-events",
     }
 
 

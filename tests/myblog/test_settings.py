@@ -36,6 +36,7 @@ def production_env(tmp_path: Path) -> dict[str, str]:
     return {
         "PATH": os.environ["PATH"],
         "DJANGO_ENV": "production",
+        "SERVICE": "blog",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "blog.example.com,abc123.execute-api.us-east-1.amazonaws.com",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}",

@@ -1,9 +1,10 @@
-"""The to-do API's settings in production: served only where TODO_API is on, and then complete."""
+"""The to-do service's settings in production: its own routes only, and then complete."""
 
 import pytest
 
 from tests.myblog.test_settings import manage, production_env  # noqa: F401 - a fixture
 
+BLOG_ONLY = ["DATABASE_URL", "MEDIA_BUCKET", "SITE_URL", "EMAIL_FROM", "SES_CONFIGURATION_SET", "SES_EVENTS_TOPIC_ARN"]
 TODO_REQUIRED = {
     "TODO_TABLE": "myblog-production-todos",
     "USER_FILES_BUCKET": "myblog-production-user-files",
@@ -12,6 +13,7 @@ TODO_REQUIRED = {
     "COGNITO_IDENTITY_POOL_ID": "us-east-1:11111111-2222-3333-4444-555555555555",
 }
 ROUTED = "from django.urls import resolve; resolve('/api/todos/'); print('routed')"
+BLOG_ROUTED = "from django.urls import resolve; resolve('/'); print('routed')"
 
 
 def shell(env, code):
@@ -24,16 +26,23 @@ def test_the_blog_stage_does_not_serve_the_todo_api(production_env):  # noqa: F8
     assert "Resolver404" in result.stderr
 
 
-def test_the_todo_stage_serves_it_with_its_settings(production_env):  # noqa: F811
-    result = shell({**production_env, "TODO_API": "true", **TODO_REQUIRED}, ROUTED)
+def todo_env(production_env: dict[str, str]) -> dict[str, str]:  # noqa: F811
+    """The todo stage's environment: its own variables, none of the blog's."""
+    env = {name: value for name, value in production_env.items() if name not in BLOG_ONLY}
+    return {**env, "SERVICE": "todo", **TODO_REQUIRED}
 
+
+def test_the_todo_stage_serves_it_with_its_settings_and_nothing_of_the_blog(production_env):  # noqa: F811
+    result = shell(todo_env(production_env), ROUTED)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().endswith("routed")
+
+    assert "Resolver404" in shell(todo_env(production_env), BLOG_ROUTED).stderr
 
 
 @pytest.mark.parametrize("name", TODO_REQUIRED)
 def test_the_todo_stage_refuses_to_start_without_a_required_variable(production_env, name):  # noqa: F811
-    env = {**production_env, "TODO_API": "true", **TODO_REQUIRED}
+    env = todo_env(production_env)
     del env[name]
 
     result = manage(env, "check")

@@ -1,0 +1,223 @@
+"""Each Zappa stage's configuration, wired from the infra stacks' outputs, and checked.
+
+Stages are named ``<service>_<env>`` (blog_dev, todo_production...). Every variable the settings
+require for the stage's service (``myblog.env.REQUIRED``, read by importing the settings with that
+service) has exactly one source here: an output of one of the stacks of infra/ (deployed as
+``<project>-<env>-<template>``, e.g. myblog-production-storage), or the operator, who keeps it
+in the stage's ``remote_env`` file with the secrets. Zappa keys that name AWS resources
+(role_arn, dead_letter_arn, the Cognito authorizer, vpc_config) come from outputs too.
+
+    python -m infra.stage_env check STAGE [--remote]   # lists each variable, its source, its state
+    python -m infra.stage_env write STAGE              # fills zappa_settings.json from the outputs
+
+``check`` exits non-zero when anything is missing; Zappa runs it (``callbacks.settings``) before
+``deploy`` and ``update``, with ``--remote`` (it reads the stage's remote_env file), so no stage
+deploys with a variable missing.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+SETTINGS_FILE = ROOT / "zappa_settings.json"
+FROM_STACK = "FROM_STACK"  # what a value still to be filled from a stack output holds
+OPERATOR = "OPERATOR:"  # the start of a value only the operator can give (e.g. a certificate)
+
+
+@dataclass(frozen=True)
+class Output:
+    template: str  # infra/<template>.yaml
+    key: str
+
+
+@dataclass(frozen=True)
+class Operator:
+    """Kept in the stage's remote_env file (secrets, and choices only the operator can make)."""
+
+    what: str
+
+
+SOURCES: dict[str, Output | Operator] = {
+    "SECRET_KEY": Operator("a long random string (python -c 'import secrets; print(secrets.token_urlsafe(50))')"),
+    "ALLOWED_HOSTS": Operator("the stage's hosts: its custom domain, the CDN domain, the execute-api host"),
+    "DATABASE_URL": Operator("postgres://myblog:<password>@<database.yaml WriterEndpoint>:5432/myblog"),
+    "SITE_URL": Operator("the blog's public origin, e.g. https://blog.example.com"),
+    "EMAIL_FROM": Operator("a From address of the SES identity (notifications.yaml MailDomain)"),
+    "CDN_DOMAIN": Output("cdn", "DistributionDomainName"),
+    "MEDIA_BUCKET": Output("storage", "MediaBucketName"),
+    "SES_CONFIGURATION_SET": Output("notifications", "ConfigurationSetName"),
+    "SES_EVENTS_TOPIC_ARN": Output("notifications", "MailEventsTopicArn"),
+    "TODO_TABLE": Output("todo", "TodoTable"),
+    "USER_FILES_BUCKET": Output("todo", "UserFilesBucketName"),
+    "COGNITO_USER_POOL_ID": Output("todo", "UserPoolId"),
+    "COGNITO_APP_CLIENT_ID": Output("todo", "UserPoolClientId"),
+    "COGNITO_IDENTITY_POOL_ID": Output("todo", "IdentityPoolId"),
+    # Optional: set only where the stage uses them.
+    "DAX_ENDPOINT": Output("todo", "DaxEndpoint"),
+}
+ROLE_OUTPUTS = {"blog": Output("roles", "BlogRoleArn"), "todo": Output("roles", "TodoRoleArn")}
+
+
+def stage_config(stage: str, settings: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The stage's settings with ``extends`` applied as Zappa applies it (a shallow merge)."""
+    settings = settings if settings is not None else json.loads(SETTINGS_FILE.read_text())
+    if stage not in settings:
+        raise SystemExit(f"No stage {stage!r} in zappa_settings.json (stages: {', '.join(settings)}).")
+    config = settings[stage]
+    if "extends" in config:
+        return {**stage_config(config["extends"], settings), **config}
+    return dict(config)
+
+
+def service_and_env(stage: str) -> tuple[str, str]:
+    service, _, env = stage.partition("_")
+    if service not in ROLE_OUTPUTS or not env:
+        raise SystemExit(f"Stage {stage!r} is not named <service>_<env> with a service among {sorted(ROLE_OUTPUTS)}.")
+    return service, env
+
+
+def required_variables(service: str) -> list[str]:
+    """What production settings require for this service: imported in a fresh process with every
+    known variable set, so the registry of myblog.env sees each required one."""
+    env = {"PATH": os.environ.get("PATH", ""), "DJANGO_ENV": "production", "SERVICE": service}
+    env |= {name: "placeholder" for name in SOURCES} | {"DATABASE_URL": "sqlite://:memory:"}
+    code = "import json, myblog.settings, myblog.env; print(json.dumps(sorted(myblog.env.REQUIRED)))"
+    command = [sys.executable, "-c", code]  # our interpreter, a fixed script
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)  # noqa: S603
+    if result.returncode != 0:
+        raise RuntimeError(f"the production settings of {service} do not load:\n{result.stderr}")
+    return json.loads(result.stdout)
+
+
+def remote_env_keys(config: dict[str, Any]) -> set[str]:
+    import boto3
+
+    location = urlsplit(config["remote_env"])
+    body = boto3.client("s3").get_object(Bucket=location.netloc, Key=location.path.lstrip("/"))["Body"].read()
+    return set(json.loads(body))
+
+
+def check(stage: str, *, remote_keys: set[str] | None = None, settings: dict[str, Any] | None = None) -> list[str]:
+    """The problems that keep the stage from deploying (empty when none), printed as a table."""
+    service, _ = service_and_env(stage)
+    config = stage_config(stage, settings)
+    variables = config.get("environment_variables", {})
+    problems: dict[str, str] = {}
+    print(f"{stage}: the variables of the {service} service")
+    for name in required_variables(service):
+        source = SOURCES.get(name)
+        if source is None:
+            state = "NO SOURCE: add it to infra/stage_env.py SOURCES"
+        elif isinstance(source, Output):
+            value = variables.get(name)
+            state = "ok" if value and value != FROM_STACK else "MISSING: run `python -m infra.stage_env write`"
+        elif remote_keys is None:
+            state = "in remote_env (not read; --remote checks it)"
+        else:
+            state = "ok" if name in remote_keys else "MISSING from the remote_env file"
+        origin = f"{source.template}.yaml output {source.key}" if isinstance(source, Output) else "remote_env"
+        print(f"  {name:26} {origin:45} {state}")
+        if state.startswith(("NO SOURCE", "MISSING")):
+            problems[name] = state
+    # Optional variables and Zappa's own resource settings must not be left unfilled either.
+    unfilled = {name for name, value in variables.items() if value == FROM_STACK}
+    unfilled |= {key for key, value in _zappa_resources(config).items() if FROM_STACK in json.dumps(value)}
+    for name in sorted(unfilled - set(problems)):
+        problems[name] = f"still {FROM_STACK}: run `python -m infra.stage_env write`"
+        print(f"  {name:26} {'zappa_settings.json':45} {problems[name]}")
+    for key, value in config.items():
+        if isinstance(value, str) and value.startswith(OPERATOR):
+            problems[key] = f"to set by hand in zappa_settings.json ({value.removeprefix(OPERATOR).strip()})"
+            print(f"  {key:26} {'zappa_settings.json':45} {problems[key]}")
+    return [f"{name}: {state}" for name, state in sorted(problems.items())]
+
+
+def _zappa_resources(config: dict[str, Any]) -> dict[str, Any]:
+    keys = ("role_arn", "dead_letter_arn", "authorizer", "vpc_config")
+    return {key: config[key] for key in keys if key in config}
+
+
+def stack_outputs(project: str, env: str, template: str, cloudformation: Any) -> dict[str, str]:
+    stack = cloudformation.describe_stacks(StackName=f"{project}-{env}-{template}")["Stacks"][0]
+    return {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs", [])}
+
+
+def write(stage: str, cloudformation: Any, settings_file: Path = SETTINGS_FILE) -> list[str]:
+    """Fill the stage's FROM_STACK values (and refresh the others with a source) from the outputs."""
+    service, env = service_and_env(stage)
+    settings = json.loads(settings_file.read_text())
+    config = stage_config(stage, settings)
+    own = settings[stage]
+    outputs: dict[str, dict[str, str]] = {}
+
+    def output(source: Output) -> str | None:
+        if source.template not in outputs:
+            outputs[source.template] = stack_outputs(config["project_name"], env, source.template, cloudformation)
+        return outputs[source.template].get(source.key)
+
+    changed = []
+    variables = dict(config.get("environment_variables", {}))
+    for name in variables:
+        source = SOURCES.get(name)
+        if isinstance(source, Output) and (value := output(source)):
+            variables[name] = value
+            changed.append(name)
+    own["environment_variables"] = variables
+    own["role_arn"] = output(ROLE_OUTPUTS[service])
+    changed.append("role_arn")
+    if "dead_letter_arn" in config:
+        own["dead_letter_arn"] = output(Output("notifications", "TaskDeadLetterQueueArn"))
+        changed.append("dead_letter_arn")
+    if "authorizer" in config:
+        own["authorizer"] = {**config["authorizer"], "provider_arns": [output(Output("todo", "UserPoolArn"))]}
+        changed.append("authorizer")
+    if "vpc_config" in config:
+        subnets = (output(Output("network", "PrivateSubnetIds")) or "").split(",")
+        groups = [
+            output(Output("network", "LambdaSecurityGroupId")),
+            output(Output("todo", "DaxClientSecurityGroupId")),
+        ]
+        own["vpc_config"] = {"SubnetIds": subnets, "SecurityGroupIds": [group for group in groups if group]}
+        changed.append("vpc_config")
+    settings_file.write_text(json.dumps(settings, indent=4) + "\n")
+    return changed
+
+
+def zappa_settings_callback(cli: Any) -> None:
+    """Zappa's ``callbacks.settings``: refuse to deploy or update a stage with a gap."""
+    if cli.command not in ("deploy", "update"):
+        return
+    problems = check(cli.api_stage, remote_keys=remote_env_keys(cli.stage_config))
+    if problems:
+        raise SystemExit(f"Not deploying {cli.api_stage}: " + "; ".join(problems))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("action", choices=["check", "write"])
+    parser.add_argument("stage")
+    parser.add_argument("--remote", action="store_true", help="read the stage's remote_env file on S3 (check)")
+    args = parser.parse_args(argv)
+    if args.action == "write":
+        import boto3
+
+        region = stage_config(args.stage).get("aws_region")
+        changed = write(args.stage, boto3.client("cloudformation", region_name=region))
+        print(f"{args.stage}: wrote {', '.join(changed)} into zappa_settings.json")
+        return 0
+    remote = remote_env_keys(stage_config(args.stage)) if args.remote else None
+    problems = check(args.stage, remote_keys=remote)
+    for problem in problems:
+        print(f"missing: {problem}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,108 @@
+"""Every stage gets every variable its service needs, from a declared stack output or the operator."""
+
+import json
+import shutil
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from infra import stage_env
+from infra.templates import load
+
+ROOT = Path(__file__).resolve().parents[2]
+STAGES = list(json.loads((ROOT / "zappa_settings.json").read_text()))
+OPERATOR_VARIABLES = {name for name, source in stage_env.SOURCES.items() if isinstance(source, stage_env.Operator)}
+
+
+class FakeStacks:
+    """describe_stacks of a deployed environment: each template's outputs, with made-up values."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    def describe_stacks(self, StackName: str) -> dict:  # noqa: N803 (boto3's argument name)
+        self.asked.append(StackName)
+        template = StackName.split("-", 2)[2]
+        outputs = load(f"{template}.yaml").body.get("Outputs", {})
+        values = [{"OutputKey": key, "OutputValue": f"{StackName}:{key}"} for key in outputs]
+        return {"Stacks": [{"StackName": StackName, "Outputs": values}]}
+
+
+@pytest.fixture(scope="module")
+def required() -> dict[str, list[str]]:
+    return {service: stage_env.required_variables(service) for service in ("blog", "todo")}
+
+
+def test_stage_names_are_service_and_environment() -> None:
+    assert sorted(STAGES) == ["blog_dev", "blog_production", "todo_dev", "todo_production"]
+
+
+def test_each_service_requires_its_own_variables_only(required) -> None:
+    assert {"MEDIA_BUCKET", "DATABASE_URL", "SES_EVENTS_TOPIC_ARN"} <= set(required["blog"])
+    assert not {"TODO_TABLE", "COGNITO_USER_POOL_ID"} & set(required["blog"])
+    assert {"TODO_TABLE", "USER_FILES_BUCKET", "COGNITO_USER_POOL_ID", "COGNITO_APP_CLIENT_ID"} <= set(required["todo"])
+    assert not {"MEDIA_BUCKET", "DATABASE_URL", "EMAIL_FROM"} & set(required["todo"])
+
+
+def test_every_required_variable_has_a_source_and_every_output_source_is_declared(required) -> None:
+    for names in required.values():
+        assert set(names) <= set(stage_env.SOURCES)
+    sources = [s for s in stage_env.SOURCES.values() if isinstance(s, stage_env.Output)]
+    sources += list(stage_env.ROLE_OUTPUTS.values())
+    for source in sources:
+        assert source.key in load(f"{source.template}.yaml").body["Outputs"], source
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_a_stage_as_committed_cannot_deploy_until_its_outputs_are_written(stage) -> None:
+    problems = stage_env.check(stage, remote_keys=OPERATOR_VARIABLES)
+    assert any(problem.startswith("role_arn") for problem in problems)
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_writing_the_outputs_completes_a_stage(stage, tmp_path, monkeypatch) -> None:
+    settings_file = tmp_path / "zappa_settings.json"
+    shutil.copy(ROOT / "zappa_settings.json", settings_file)
+    monkeypatch.setattr(stage_env, "SETTINGS_FILE", settings_file)
+    stacks = FakeStacks()
+
+    stage_env.write(stage, stacks, settings_file)
+
+    config = stage_env.stage_config(stage)
+    service, env = stage_env.service_and_env(stage)
+    assert config["role_arn"] == f"myblog-{env}-roles:{stage_env.ROLE_OUTPUTS[service].key}"
+    assert all(name.startswith(f"myblog-{env}-") for name in stacks.asked)
+    problems = stage_env.check(stage, remote_keys=OPERATOR_VARIABLES)
+    # What is left is what only the operator can give: a custom domain's certificate.
+    assert [p for p in problems if not p.startswith("certificate_arn")] == []
+    if service == "todo":
+        assert config["authorizer"]["provider_arns"] == [f"myblog-{env}-todo:UserPoolArn"]
+        assert config["environment_variables"]["COGNITO_USER_POOL_ID"] == f"myblog-{env}-todo:UserPoolId"
+    if "vpc_config" in config:
+        assert config["vpc_config"]["SecurityGroupIds"] == [
+            f"myblog-{env}-network:LambdaSecurityGroupId",
+            f"myblog-{env}-todo:DaxClientSecurityGroupId",
+        ]
+
+
+def test_a_secret_missing_from_the_remote_env_file_is_reported(tmp_path, monkeypatch) -> None:
+    settings_file = tmp_path / "zappa_settings.json"
+    shutil.copy(ROOT / "zappa_settings.json", settings_file)
+    monkeypatch.setattr(stage_env, "SETTINGS_FILE", settings_file)
+    stage_env.write("blog_dev", FakeStacks(), settings_file)
+
+    problems = stage_env.check("blog_dev", remote_keys=OPERATOR_VARIABLES - {"EMAIL_FROM"})
+
+    assert problems == ["EMAIL_FROM: MISSING from the remote_env file"]
+
+
+def test_zappa_refuses_to_deploy_a_stage_with_a_gap_but_packages_it(monkeypatch) -> None:
+    monkeypatch.setattr(stage_env, "remote_env_keys", lambda config: OPERATOR_VARIABLES)
+    cli = SimpleNamespace(api_stage="todo_dev", stage_config=stage_env.stage_config("todo_dev"), command="deploy")
+
+    with pytest.raises(SystemExit, match="Not deploying todo_dev: .*role_arn"):
+        stage_env.zappa_settings_callback(cli)
+
+    cli.command = "package"
+    assert stage_env.zappa_settings_callback(cli) is None
