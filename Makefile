@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt constraints.txt | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint browser-deps clean package
+.PHONY: run test lint browser-deps clean package sdk
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,5 +38,45 @@ test: $(STAMP) lint browser-deps
 package: $(STAMP)
 	$(PY) scripts/package.py $(if $(STAGES),--stages "$(STAGES)")
 
+# Benchmarks (README "Benchmarks"): ratios measured in one run, JSON in benchmarks/results/,
+# one chart of every ratio against its target (benchmarks/results/ratios.png). Run by hand.
+.PHONY: bench bench-deps
+bench-deps:
+	@command -v wrk >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then echo "Installing wrk (Debian package) ..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	  else echo "make bench needs wrk: sudo apt-get install -y wrk" >&2; exit 1; fi; }
+	@command -v wrk >/dev/null || { echo "wrk is still missing: apt-get install -y wrk" >&2; exit 1; }
+
+bench: $(STAMP) bench-deps
+	$(PY) -m benchmarks.thumbnails
+	$(PY) -m benchmarks.todo_read
+	$(PY) -m benchmarks.cold_start
+	$(PY) -m benchmarks.read_throughput
+	$(PY) -m benchmarks.package_size
+	$(PY) -m benchmarks.chart
+
+# The OpenAPI schemas (clients/schemas/) and the typed Python clients generated from them
+# (clients/myblog_client/, clients/mytodolist_client/); tests/test_sdk.py fails on any drift.
+sdk: $(STAMP)
+	$(PY) scripts/generate_sdk.py
+
+# Lighthouse and axe-core on `/` and a post page of the seeded site (README "Page audits"); .ci/run
+# calls it. Node and npm come from Debian when missing and we may; npm ci installs the exact
+# versions of audit/package-lock.json into audit/node_modules.
+.PHONY: audit
+AUDIT_STAMP := audit/node_modules/.installed-$(shell cat audit/package.json audit/package-lock.json | cksum | cut -d' ' -f1)
+
+$(AUDIT_STAMP): audit/package.json audit/package-lock.json
+	@command -v node >/dev/null && command -v npm >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; \
+	  else echo "The page audit needs Node.js and npm: sudo apt-get install -y nodejs npm" >&2; exit 1; fi; }
+	@echo "Installing the page audit's pinned npm packages into audit/node_modules ..."
+	@cd audit && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+audit: $(STAMP) browser-deps $(AUDIT_STAMP)
+	$(PY) audit/run_audit.py
+
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles test-artifacts
+	rm -rf $(VENV) db.sqlite3 staticfiles test-artifacts audit/node_modules

@@ -1,9 +1,7 @@
-import json
-
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, JsonResponse
 from django.urls import URLPattern, path
@@ -19,6 +17,7 @@ from media.services import (
     photo_upload_presign,
 )
 from myblog.errors import error_body
+from myblog.parsers import json_loads_untrusted
 
 
 class PhotoAddForm(forms.ModelForm):
@@ -105,14 +104,20 @@ class PhotoAdmin(admin.ModelAdmin):
     @require_POST
     def presign_view(request: HttpRequest) -> JsonResponse:
         """Staff only (admin_view): a presigned POST the browser uses to upload straight to S3."""
+        if request.content_type != "application/json":
+            return JsonResponse(error_body("unsupported_media_type", "Send JSON (application/json)."), status=415)
         try:
-            data = json.loads(request.body or b"{}")
-            answer = photo_upload_presign(
-                filename=str(data.get("filename", "")),
-                content_type=str(data.get("content_type", "")),
-                size=int(data.get("size", 0)),
-            )
-        except (ValueError, TypeError):
+            data = json_loads_untrusted(request.body.decode(request.encoding or "utf-8") or "{}")
+            if not isinstance(data, dict):
+                raise TypeError
+            filename, content_type, size = data.get("filename", ""), data.get("content_type", ""), data.get("size", 0)
+            if not isinstance(filename, str) or not isinstance(content_type, str) or type(size) is not int:
+                raise TypeError
+            filename.encode()  # a lone surrogate (a \ud800 escape) raises UnicodeEncodeError
+            answer = photo_upload_presign(filename=filename, content_type=content_type, size=size)
+        except RequestDataTooBig:
+            return JsonResponse(error_body("too_large", "The request body is too large."), status=413)
+        except (ValueError, TypeError, LookupError):  # LookupError: a charset that is no text encoding
             return JsonResponse(error_body("invalid", "Send JSON with filename, content_type and size."), status=400)
         except UploadRejected as exc:
             return JsonResponse(error_body(exc.code, exc.message, exc.fields), status=400)

@@ -23,6 +23,7 @@ from media.renditions import (
 )
 from myblog.aws import s3
 from myblog.errors import ApplicationError
+from myblog.observability import count_failures, metric_count
 
 logger = logging.getLogger(__name__)
 
@@ -111,11 +112,13 @@ def photo_enqueue_renditions(*, photo_id: int) -> None:
     make_photo_renditions(photo_id)
 
 
+@count_failures("RenditionsFailed")
 def photo_render(*, photo_id: int) -> Photo:
     """Make and store every rendition of a photo. Idempotent: keys depend only on photo and size.
 
     A file Pillow rejects marks the photo failed and returns (retrying cannot help); S3 errors
-    propagate so that the async invocation is retried.
+    propagate so that the async invocation is retried. Either counts 1 in RenditionsFailed;
+    success counts the renditions stored in RenditionsMade.
     """
     photo = Photo.objects.get(pk=photo_id)
     try:
@@ -124,6 +127,7 @@ def photo_render(*, photo_id: int) -> Photo:
         Photo.objects.filter(pk=photo.pk).update(status=Photo.Status.FAILED, failure_reason=exc.reason)
         photo.refresh_from_db()
         logger.warning("photo %s rejected: %s", photo.pk, exc.reason)
+        metric_count("RenditionsFailed")
         return photo
     stored = []
     for rendition in renditions:
@@ -133,6 +137,7 @@ def photo_render(*, photo_id: int) -> Photo:
     photo.width, photo.height, photo.content_type = info.width, info.height, info.content_type
     photo.renditions, photo.status, photo.failure_reason = stored, Photo.Status.READY, ""
     photo.save()
+    metric_count("RenditionsMade", len(stored))
     return photo
 
 

@@ -7,6 +7,7 @@ from rest_framework.pagination import PageNumberPagination
 
 from media.models import Photo
 from myblog.embeds import attach_bodies
+from myblog.errors import ErrorSerializer
 from myblog.models import Post
 from myblog.selectors import post_list_visible
 
@@ -67,6 +68,7 @@ class PostDetailSerializer(PostSerializer):
 @extend_schema(
     parameters=[OpenApiParameter("tag", str, description="Only posts with this tag (its slug).")],
     summary="List published posts, newest first",
+    responses={200: PostSerializer(many=True), 404: ErrorSerializer},
 )
 class PostListApi(generics.ListAPIView):
     serializer_class = PostSerializer
@@ -78,7 +80,9 @@ class PostListApi(generics.ListAPIView):
         return post_list_visible(tag=self.request.query_params.get("tag") or None)
 
 
-@extend_schema(summary="One published post, with its rendered HTML")
+@extend_schema(
+    summary="One published post, with its rendered HTML", responses={200: PostDetailSerializer, 404: ErrorSerializer}
+)
 class PostDetailApi(generics.RetrieveAPIView):
     serializer_class = PostDetailSerializer
     lookup_field = "slug"

@@ -7,3 +7,6 @@ class MyBlogConfig(AppConfig):
 
     def ready(self) -> None:
         from myblog import checks  # noqa: F401  (registers the system checks)
+        from myblog.observability import tracing_setup
+
+        tracing_setup()  # imports nothing when tracing is off

@@ -5,7 +5,7 @@ import logging
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
@@ -30,6 +30,18 @@ class ServiceUnavailable(ApplicationError):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     code = "service_unavailable"
     retry_after = 5
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The error shape in the OpenAPI schemas, so generated clients get a typed error model."""
+
+    error = ErrorDetailSerializer()
 
 
 def error_body(code: str, message: str, fields: dict[str, list[str]] | None = None) -> dict[str, object]:

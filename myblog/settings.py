@@ -66,6 +66,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request's ids are on every log line of the request, and its answer says X-Request-Id.
+    "myblog.observability.RequestIdMiddleware",
     "myblog.proxy.CdnScriptPrefixMiddleware",
     "myblog.caching.PrivateByDefaultMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -184,7 +186,8 @@ PHOTO_UPLOAD_EXPIRES_SECONDS = env_int("PHOTO_UPLOAD_EXPIRES_SECONDS", 900)
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # DRF's, with limits on size, nesting and numbers (bad JSON is a 4xx, never a 500).
+    "DEFAULT_PARSER_CLASSES": ["myblog.parsers.JSONParser"],
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "UNAUTHENTICATED_USER": None,
@@ -314,10 +317,32 @@ if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
+# --- Observability (myblog/observability.py) ----------------------------------------------------
+# One JSON object per log line in production (CloudWatch Logs Insights reads its fields), with the
+# request id and the Lambda request id; human-readable lines locally.
+LOG_FORMAT = env_str("LOG_FORMAT", "json" if PRODUCTION else "text")
+if LOG_FORMAT not in ("json", "text"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}.")
+_LOG_FORMATTERS = {"json": "myblog.observability.json_formatter", "text": "myblog.observability.TextFormatter"}
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_context": {"()": "myblog.observability.RequestContextFilter"}},
+    # Only the formatter in use: dictConfig builds every one declared (the JSON one imports Powertools).
+    "formatters": {"console": {"()": _LOG_FORMATTERS[LOG_FORMAT]}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["request_context"], "formatter": "console"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"botocore": {"level": "WARNING"}, "urllib3": {"level": "WARNING"}},
+    "loggers": {
+        # Through the root's handler only: Django's own console handler would print each line again.
+        "django": {"handlers": [], "level": "INFO"},
+        "botocore": {"level": "WARNING"},
+        "urllib3": {"level": "WARNING"},
+    },
 }
+# X-Ray subsegments around every AWS call. On for the stages with "xray_tracing" (their
+# environment_variables say so: Lambda sets AWS_XRAY_DAEMON_ADDRESS whether tracing is active or not).
+TRACING = env_bool("TRACING", False)
+# Counts (emails sent/failed, renditions made/failed) as CloudWatch embedded metrics on stdout.
+METRICS = env_bool("METRICS", PRODUCTION)

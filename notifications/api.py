@@ -6,6 +6,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from myblog.errors import ErrorSerializer
 from notifications.addresses import MAX_LENGTH
 from notifications.services import subscriber_subscribe
 from notifications.throttling import SubscribeThrottle
@@ -32,8 +33,9 @@ class SubscriberCreateApi(APIView):
         request=InputSerializer,
         responses={
             202: OutputSerializer,
-            400: OpenApiResponse(description="Not exactly one valid email address."),
-            429: OpenApiResponse(description="Too many requests from this client; see Retry-After."),
+            400: OpenApiResponse(ErrorSerializer, description="Not exactly one valid email address."),
+            415: OpenApiResponse(ErrorSerializer, description="The body is not JSON."),
+            429: OpenApiResponse(ErrorSerializer, description="Too many requests from this client; see Retry-After."),
         },
     )
     def post(self, request: Request) -> Response:

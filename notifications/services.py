@@ -11,6 +11,7 @@ from django.utils import timezone
 from rest_framework import status as http_status
 
 from myblog.errors import ApplicationError, ServiceUnavailable
+from myblog.observability import metric_count
 from notifications.addresses import InvalidAddress, address_normalize
 from notifications.emails import welcome_email
 from notifications.models import Subscriber
@@ -95,10 +96,12 @@ def subscriber_send_welcome(*, subscriber_id: int) -> bool:
         welcome_email(Subscriber.objects.get(pk=subscriber_id)).send()
     except Exception as exc:
         ours.update(welcome_claimed_at=None)
+        metric_count("WelcomeEmailsFailed")
         if isinstance(exc, BotoCoreError | ClientError):
             logger.warning("welcome email to subscriber %s failed: %s", subscriber_id, exc)
             raise WelcomeEmailFailed("The email service did not accept the message; try again later.") from exc
         raise
+    metric_count("WelcomeEmailsSent")
     _record_sent(ours)
     return True
 

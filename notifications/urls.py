@@ -1,5 +1,4 @@
 from django.urls import path
-from django_ses.views import SESEventWebhookView
 
 from notifications import api, views
 
@@ -10,5 +9,5 @@ urlpatterns = [
     path("api/blog/subscribers/", api.SubscriberCreateApi.as_view(), name="api-subscriber-create"),
     # SES -> SNS -> here: django-ses checks the SNS signature and the topic, confirms the
     # subscription, and signals bounces and complaints (notifications.receivers).
-    path("notifications/ses-events/", SESEventWebhookView.as_view(), name="ses-events"),
+    path("notifications/ses-events/", views.SesEventsView.as_view(), name="ses-events"),
 ]

@@ -6,14 +6,19 @@ unsubscribe page is authorised by its unguessable token, and mail clients POST t
 cookies at all (RFC 8058). None of these answers is publicly cached.
 """
 
+import base64
+import binascii
 import math
+from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
+from django_ses.views import SESEventWebhookView
 
+from myblog.parsers import json_loads_untrusted
 from notifications.forms import SubscribeForm
 from notifications.selectors import subscriber_get_by_token
 from notifications.services import SubscriberNotFound, subscriber_subscribe, subscriber_unsubscribe
@@ -62,3 +67,39 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     if subscriber is None:
         raise Http404("No such subscription.")
     return render(request, "notifications/unsubscribe.html", {"subscriber": subscriber})
+
+
+# The fields of an SNS message that django-ses reads (signs, verifies, dispatches on).
+SNS_STRING_FIELDS = (
+    "Type",
+    "Message",
+    "MessageId",
+    "Subject",
+    "Timestamp",
+    "TopicArn",
+    "Token",
+    "SubscribeURL",
+    "Signature",
+    "SigningCertURL",
+)
+
+
+class SesEventsView(SESEventWebhookView):
+    """django-ses's SNS endpoint (CSRF-exempt, signature and topic checked), behind a check of
+    the body's shape: it trusts that a body it can parse is an object of strings with a base64
+    signature, and answers a deeply nested body, a JSON array, a lone surrogate or a number as
+    the signature with a 500."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            notification = json_loads_untrusted(request.body.decode("utf-8"))
+            fields = (
+                [notification.get(name, "") for name in SNS_STRING_FIELDS] if isinstance(notification, dict) else []
+            )
+            if not fields or not all(isinstance(value, str) for value in fields):
+                raise ValueError("a JSON object with string fields is expected.")
+            "".join(fields).encode()  # a lone surrogate (a \ud800 escape) raises UnicodeEncodeError
+            base64.b64decode(notification.get("Signature", ""), validate=True)
+        except (ValueError, binascii.Error) as exc:
+            return HttpResponseBadRequest(f"Not an SNS message: {exc}", content_type="text/plain")
+        return super().post(request, *args, **kwargs)

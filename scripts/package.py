@@ -91,7 +91,53 @@ NEVER_SHIPPED_TOP_LEVEL = ["tests", "infra", "benchmarks", "scripts", "docs", ".
 
 FIXED_DATE = (2020, 1, 1, 0, 0, 0)  # identical inputs give an identical zip
 WHEELS_FORMAT = "1"  # bump when the way wheels are chosen changes
-LAYER_FORMAT = "3"  # bump when the way the dependency layer is made changes
+LAYER_FORMAT = "4"  # bump when the way the dependency layer is made changes
+
+# What the Lambda never runs, left out of the dependency layer to keep the zip small (issue 7).
+# Zappa needs these only on the operator's machine, to build and deploy: its runtime modules
+# (handler, wsgi, middleware, utilities, asynchronous, ext/django_zappa) import none of them;
+# `zappa.cli`, `zappa.core` and `zappa.letsencrypt`, which do, go too.
+DEPLOY_ONLY_DISTRIBUTIONS = frozenset(
+    {
+        "argcomplete",
+        "cfn-flip",
+        "click",
+        "hjson",
+        "placebo",
+        "python-slugify",
+        "setuptools",
+        "text-unidecode",
+        "toml",
+        "troposphere",
+        "wheel",
+    }
+)
+DEPLOY_ONLY_MODULES = frozenset({"zappa/cli.py", "zappa/core.py", "zappa/letsencrypt.py"})
+# botocore carries the model of every AWS service (~15 MiB compressed); the package keeps the
+# services a Lambda of this project calls. The project's clients (myblog/aws/, todo/repository.py,
+# django-ses, the DAX client, which reuses dynamodb's model) and Zappa's runtime (remote_env from
+# S3, zappa.asynchronous: lambda, sns, sts, dynamodb), plus what credential resolution may call.
+# tests/infra/test_package.py checks that every service the project code names is kept.
+BOTOCORE_SERVICES = frozenset(
+    {
+        "cognito-identity",
+        "cognito-idp",
+        "dynamodb",
+        "dynamodbstreams",
+        "lambda",
+        "s3",
+        "ses",
+        "sesv2",
+        "sns",
+        "sqs",
+        "sso",
+        "sso-oidc",
+        "sts",
+    }
+)
+# Compiled translations kept: settings.LANGUAGE_CODE is en-us and no LocaleMiddleware switches
+# the language per request, so no other catalogue is ever read.
+KEPT_LANGUAGES = ("en",)
 
 
 class PackageError(Exception):
@@ -346,6 +392,19 @@ def excluded_by_glob(parts: list[str], globs: list[str]) -> bool:
     return False
 
 
+def runtime_unneeded(parts: list[str]) -> bool:
+    """Whether an installed dependency file is one the Lambda never reads (see DEPLOY_ONLY_MODULES,
+    BOTOCORE_SERVICES and KEPT_LANGUAGES)."""
+    if "/".join(parts) in DEPLOY_ONLY_MODULES:
+        return True
+    if parts[:2] == ["botocore", "data"] and len(parts) > 3 and parts[2] not in BOTOCORE_SERVICES:
+        return True
+    if parts[-1].endswith(".mo") and "locale" in parts:
+        language = parts[parts.index("locale") + 1] if parts.index("locale") + 1 < len(parts) else ""
+        return not any(language == kept or language.startswith(f"{kept}_") for kept in KEPT_LANGUAGES)
+    return False
+
+
 def app_static(parts: list[str], is_package: Callable[[str], bool]) -> bool:
     """Whether a file lies in a Django app's `static/` folder (one that is not a Python package).
 
@@ -558,6 +617,9 @@ def dependency_layer(wheels: list[Path], excludes: list[str], globs: list[str], 
         with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as out:
             for wheel_path in wheels:
                 dist = WHEEL_NAME.match(wheel_path.name)["name"]
+                if normalize(dist) in DEPLOY_ONLY_DISTRIBUTIONS:
+                    info(f"{dist}: left out (needed only to deploy, never on Lambda)")
+                    continue
                 with zipfile.ZipFile(wheel_path) as wheel:
                     members = list(wheel_members(wheel))
                     inits = {target.rsplit("/", 1)[0] for _, target in members if target.endswith("/__init__.py")}
@@ -568,6 +630,7 @@ def dependency_layer(wheels: list[Path], excludes: list[str], globs: list[str], 
                             excluded_by_name(target.split("/"), ZAPPA_EXCLUDES + ALWAYS_EXCLUDE + excludes)
                             or excluded_by_glob(target.split("/"), globs)
                             or app_static(target.split("/"), inits.__contains__)
+                            or runtime_unneeded(target.split("/"))
                         )
                     ]
                     if all(".dist-info/" in target for _, target in kept):

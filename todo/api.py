@@ -23,6 +23,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from myblog.aws.cognito import CognitoError
+from myblog.errors import ErrorSerializer
 from todo import selectors, services
 from todo.authentication import CognitoAuthentication, CognitoUser
 from todo.domain import (
@@ -143,7 +144,14 @@ LIMIT = OpenApiParameter(
     "limit", int, description=f"Page size, default {LIST_LIMIT_DEFAULT}, at most {LIST_LIMIT_MAX}."
 )
 CURSOR = OpenApiParameter("cursor", str, description='Opaque; follow the `Link: <...>; rel="next"` header.')
-ERROR = OpenApiResponse(description='`{"error": {"code", "message", "fields"}}`')
+ERROR = OpenApiResponse(ErrorSerializer, description='`{"error": {"code", "message", "fields"}}`')
+NEXT_LINK = OpenApiParameter(
+    "Link",
+    str,
+    OpenApiParameter.HEADER,
+    response=[200],
+    description='`<...>; rel="next"` while there is a next page.',
+)
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -216,7 +224,7 @@ class TodoApiView(APIView):
 class TodoListApi(TodoApiView):
     @extend_schema(
         summary="Your to-dos, by order then creation",
-        parameters=[LIMIT, CURSOR, IF_NONE_MATCH],
+        parameters=[LIMIT, CURSOR, IF_NONE_MATCH, NEXT_LINK],
         responses={200: TodoOutputSerializer(many=True), 304: None, 400: ERROR, 401: ERROR, 503: ERROR},
     )
     def get(self, request: Request) -> HttpResponse:
@@ -232,7 +240,7 @@ class TodoListApi(TodoApiView):
     @extend_schema(
         summary="Add a to-do",
         request=TodoInputSerializer,
-        responses={201: TodoOutputSerializer, 400: ERROR, 401: ERROR, 503: ERROR},
+        responses={201: TodoOutputSerializer, 400: ERROR, 401: ERROR, 415: ERROR, 503: ERROR},
     )
     def post(self, request: Request) -> Response:
         body = TodoInputSerializer(data=request.data)
@@ -241,7 +249,12 @@ class TodoListApi(TodoApiView):
         data = TodoOutputSerializer(todo, context={"request": request}).data
         return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["url"], "ETag": todo.etag})
 
-    @extend_schema(summary="Delete all your to-dos", request=None, responses={204: None, 401: ERROR, 503: ERROR})
+    @extend_schema(
+        summary="Delete all your to-dos",
+        operation_id="todos_destroy_all",
+        request=None,
+        responses={204: None, 401: ERROR, 503: ERROR},
+    )
     def delete(self, request: Request) -> Response:
         services.todo_delete_all(owner=self.owner)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -263,7 +276,7 @@ class TodoDetailApi(TodoApiView):
         summary="Change some fields of a to-do",
         parameters=[IF_MATCH],
         request=TodoInputSerializer(partial=True),
-        responses={200: TodoOutputSerializer, 400: ERROR, 401: ERROR, 404: ERROR, 412: ERROR, 503: ERROR},
+        responses={200: TodoOutputSerializer, 400: ERROR, 401: ERROR, 404: ERROR, 412: ERROR, 415: ERROR, 503: ERROR},
     )
     def patch(self, request: Request, todo_id: str) -> Response:
         return self._write(request, todo_id, partial=True)
@@ -272,7 +285,7 @@ class TodoDetailApi(TodoApiView):
         summary="Replace a to-do's fields (completed defaults to false, order to 0)",
         parameters=[IF_MATCH],
         request=TodoInputSerializer,
-        responses={200: TodoOutputSerializer, 400: ERROR, 401: ERROR, 404: ERROR, 412: ERROR, 503: ERROR},
+        responses={200: TodoOutputSerializer, 400: ERROR, 401: ERROR, 404: ERROR, 412: ERROR, 415: ERROR, 503: ERROR},
     )
     def put(self, request: Request, todo_id: str) -> Response:
         return self._write(request, todo_id, partial=False)
@@ -327,6 +340,7 @@ class FileListApi(TodoApiView):
                 "limit", int, description=f"Page size, default {FILE_LIMIT_DEFAULT}, at most {FILE_LIMIT_MAX}."
             ),
             CURSOR,
+            NEXT_LINK,
         ],
         responses={200: FileOutputSerializer(many=True), 400: ERROR, 401: ERROR, 503: ERROR},
     )
@@ -341,12 +355,20 @@ class FileListApi(TodoApiView):
 class FileDetailApi(TodoApiView):
     @extend_schema(
         summary="Download one of your files (a redirect to a short-lived presigned URL)",
-        responses={302: OpenApiResponse(description="Location: the presigned URL"), 400: ERROR, 404: ERROR},
+        responses={
+            302: OpenApiResponse(description="Location: the presigned URL"),
+            400: ERROR,
+            401: ERROR,
+            404: ERROR,
+            503: ERROR,
+        },
     )
     def get(self, request: Request, path: str) -> HttpResponse:
         return HttpResponseRedirect(selectors.user_file_download_url(owner=self.owner, path=path))
 
-    @extend_schema(summary="Delete one of your files", responses={204: None, 400: ERROR, 404: ERROR})
+    @extend_schema(
+        summary="Delete one of your files", responses={204: None, 400: ERROR, 401: ERROR, 404: ERROR, 503: ERROR}
+    )
     def delete(self, request: Request, path: str) -> Response:
         services.user_file_delete(owner=self.owner, path=path)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -358,7 +380,7 @@ class FileUploadApi(FileDetailApi):
     @extend_schema(
         summary="A presigned POST into your folder, limited in size",
         request=UploadInputSerializer,
-        responses={200: UPLOAD_SCHEMA, 400: ERROR, 401: ERROR},
+        responses={200: UPLOAD_SCHEMA, 400: ERROR, 401: ERROR, 415: ERROR},
     )
     def post(self, request: Request) -> Response:
         body = UploadInputSerializer(data=request.data)

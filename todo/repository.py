@@ -56,6 +56,9 @@ META_ID = "#meta"
 # A transaction takes at most 100 actions: 99 deletes and the counter.
 _DELETE_CHUNK = 99
 _TRANSACTION_ATTEMPTS = 4
+# Cancellation reasons of a transaction that may go through when tried again: a concurrent
+# transaction on one of its items, or throttling of one of them (DynamoDB names it both ways).
+_RETRYABLE_CANCELLATIONS = {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"}
 
 # Errors that mean "DynamoDB (or DAX) cannot serve this now", after the client's own retries.
 _UNAVAILABLE_CODES = {
@@ -254,7 +257,7 @@ class TodoRepository:
     def _transact(self, actions: list[dict[str, Any]]) -> list[str] | None:
         """Run a write transaction: None when it committed, else the cancellation reason codes
         (one per action) when a condition failed. Conflicts with concurrent transactions on the
-        same items (the counter of one user) are retried, then answered 503."""
+        same items (the counter of one user) and throttled items are retried, then answered 503."""
         for attempt in range(_TRANSACTION_ATTEMPTS):
             try:
                 self._call("transact_write_items", TransactItems=actions)
@@ -264,7 +267,7 @@ class TodoRepository:
                 reasons = _cancellation_codes(exc)
                 if "ConditionalCheckFailed" in reasons:
                     return reasons
-                if "TransactionConflict" not in reasons and "ThrottlingError" not in reasons:
+                if not _RETRYABLE_CANCELLATIONS.intersection(reasons):
                     raise
                 time.sleep(0.02 * 2**attempt + random.uniform(0, 0.02))  # noqa: S311 - jitter, not crypto
                 continue

@@ -19,20 +19,21 @@ class TodoIdConverter:
 
 register_converter(TodoIdConverter, "todo_id")
 
+# Also read by `manage.py spectacular --urlconf todo.urls --custom-settings todo.urls.SCHEMA_SETTINGS`
+# (`make sdk`), so the file the client SDK is generated from is the schema served here.
+SCHEMA_SETTINGS = {
+    "TITLE": "MyToDoList API",
+    "DESCRIPTION": (
+        "The to-do API of the mobile app. Every call needs `Authorization: Bearer <Cognito access token>`. "
+        "Use ETag / If-None-Match to revalidate and If-Match to write without losing a concurrent change."
+    ),
+    "PREPROCESSING_HOOKS": [],
+}
+
 urlpatterns = [
     path(
         "api/todos/schema/",
-        SpectacularAPIView.as_view(
-            urlconf="todo.urls",
-            custom_settings={
-                "TITLE": "MyToDoList API",
-                "DESCRIPTION": (
-                    "The to-do API of the mobile app. Every call needs `Authorization: Bearer <Cognito access token>`. "
-                    "Use ETag / If-None-Match to revalidate and If-Match to write without losing a concurrent change."
-                ),
-                "PREPROCESSING_HOOKS": [],
-            },
-        ),
+        SpectacularAPIView.as_view(urlconf="todo.urls", custom_settings=SCHEMA_SETTINGS),
         name="todo-api-schema",
     ),
     path("api/todos/docs/", SpectacularSwaggerView.as_view(url_name="todo-api-schema"), name="todo-api-docs"),

@@ -9,6 +9,7 @@ build/package-cache/; later runs reuse them.
 
 import ast
 import importlib.util
+import re
 import struct
 import subprocess
 import sys
@@ -143,8 +144,10 @@ def test_the_zip_carries_only_what_runs_on_lambda(built: Any, names: list[str]) 
     }
     assert [name for name in names if "__pycache__" in name or name.endswith((".pyc", ".po"))] == []
     assert [name for name in names if name.endswith((".sqlite3", ".env")) or "/.git/" in name] == []
-    # Exactly what requirements.txt resolves to (pip itself stays out, as in Zappa's own packages).
-    assert distributions(names) == runtime - {"pip"}
+    # Exactly what requirements.txt resolves to (pip itself stays out, as in Zappa's own packages),
+    # less what Zappa needs only to deploy.
+    assert distributions(names) == runtime - {"pip"} - builder.DEPLOY_ONLY_DISTRIBUTIONS
+    assert [name for name in names if name in builder.DEPLOY_ONLY_MODULES] == []
     assert {"pytest", "moto", "ruff"} <= dev_only
     assert {"django", "zappa", "boto3", "pillow", "psycopg-binary"} <= runtime
 
@@ -162,6 +165,8 @@ def test_the_package_starts_django_without_the_virtualenv(built: Any, tmp_path: 
         "import importlib, sys\n"
         f"sys.path.insert(0, {str(tmp_path)!r})\n"
         "import handler, django_zappa_app, zappa_settings\n"
+        # Zappa's async tasks build lambda, sns, sts and dynamodb clients when imported.
+        "import zappa.asynchronous\n"
         "django_zappa_app.get_django_wsgi(zappa_settings.DJANGO_SETTINGS)\n"
         f"for module in {sorted(extensions)!r}:\n"
         "    importlib.import_module(module)\n"
@@ -173,7 +178,7 @@ def test_the_package_starts_django_without_the_virtualenv(built: Any, tmp_path: 
     result = subprocess.run(
         [sys.executable, "-I", "-S", "-c", script],
         cwd=tmp_path,
-        env={"PATH": "/usr/bin:/bin"},
+        env={"PATH": "/usr/bin:/bin", "AWS_DEFAULT_REGION": "us-east-1"},
         capture_output=True,
         text=True,
         timeout=90,
@@ -181,6 +186,36 @@ def test_the_package_starts_django_without_the_virtualenv(built: Any, tmp_path: 
 
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.strip().splitlines()[-1].startswith(str(tmp_path))
+
+
+def test_the_package_keeps_the_model_of_every_aws_service_the_code_calls() -> None:
+    """botocore's data is trimmed to BOTOCORE_SERVICES: a client the code names must be among them."""
+    pattern = re.compile(r"""client\(\s*["']([a-z0-9-]+)["']""")
+    named = {
+        match
+        for folder in ("myblog", "media", "notifications", "todo")
+        for path in (REPO_ROOT / folder).rglob("*.py")
+        for match in pattern.findall(path.read_text())
+    }
+
+    assert {"s3", "dynamodb"} <= named
+    assert named <= builder.BOTOCORE_SERVICES
+    # Zappa's async tasks and django-ses (v1 and v2).
+    assert {"lambda", "sns", "sts", "ses", "sesv2"} <= builder.BOTOCORE_SERVICES
+
+
+def test_only_non_english_translations_and_unused_aws_models_are_left_out() -> None:
+    from django.conf import settings
+
+    # Other catalogues are left out because nothing switches the language per request.
+    assert settings.LANGUAGE_CODE.split("-")[0] in builder.KEPT_LANGUAGES
+    assert "django.middleware.locale.LocaleMiddleware" not in settings.MIDDLEWARE
+    assert builder.runtime_unneeded(["django", "conf", "locale", "de", "LC_MESSAGES", "django.mo"])
+    assert not builder.runtime_unneeded(["django", "conf", "locale", "en_GB", "LC_MESSAGES", "django.mo"])
+    assert not builder.runtime_unneeded(["django", "conf", "locale", "de", "formats.py"])
+    assert builder.runtime_unneeded(["botocore", "data", "ec2", "2016-11-15", "service-2.json.gz"])
+    assert not builder.runtime_unneeded(["botocore", "data", "s3", "2006-03-01", "service-2.json.gz"])
+    assert not builder.runtime_unneeded(["botocore", "data", "endpoints.json"])
 
 
 # --- The checker fails on libraries the runtime cannot load ---------------------------------------

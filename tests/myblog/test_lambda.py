@@ -261,6 +261,8 @@ def test_a_page_through_lambda_is_the_page_django_serves(
     direct = django_get(client, path, host=host)
 
     assert through_lambda.status == direct.status == 200
+    # Each answer names its own request (X-Request-Id); everything else is the same.
+    assert through_lambda.headers.pop("x-request-id") != direct.headers.pop("x-request-id")
     assert through_lambda.headers == direct.headers
     assert through_lambda.body == direct.body
     assert "public" in through_lambda.headers["cache-control"]

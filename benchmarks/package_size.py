@@ -1,0 +1,97 @@
+"""The Lambda zip of every stage: its size against the 30 MB target.
+
+    python -m benchmarks.package_size [STAGE ...]
+
+Builds the zips with scripts/package.py (the builder of `make package`, into build/; the wheels
+come from build/package-cache/ after the first run) and records each stage's size, its ratio to
+the target and the heaviest parts, in benchmarks/results/package_size.json. The target is read as
+30 MB = 30,000,000 bytes, the stricter reading; the figure in MiB is recorded too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import sys
+from collections import Counter
+from pathlib import Path
+from types import ModuleType
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.blog_site import RESULTS_DIR, ROOT, machine, write_results
+
+RESULTS = RESULTS_DIR / "package_size.json"
+TARGET_BYTES = 30_000_000
+
+
+def load_builder() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("package_builder", ROOT / "scripts" / "package.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the class is made
+    spec.loader.exec_module(module)
+    return module
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("stages", nargs="*", help="stages to build (default: every stage)")
+    parser.add_argument("--output", type=Path, default=RESULTS, help="where to write the JSON results")
+    args = parser.parse_args(argv)
+    builder = load_builder()
+    try:
+        results = builder.build(args.stages or None)
+    except builder.PackageError as error:
+        sys.exit(f"error: {error}")
+    builder.report(results)
+
+    stages = {}
+    for result in results:
+        stages[result.stage] = {
+            "zip": str(result.zip_path.relative_to(ROOT)),
+            "bytes": result.size,
+            "mb": result.size / 1e6,
+            "mib": result.size / 1024 / 1024,
+            "unzipped_mib": result.uncompressed / 1024 / 1024,
+            "ratio": result.size / TARGET_BYTES,
+            "met": result.size <= TARGET_BYTES,
+            "library_problems": result.problems,
+            "heaviest_mib": {name: size / 1024 / 1024 for name, size in Counter(result.sizes).most_common(10)},
+        }
+    largest = max(stages.values(), key=lambda stage: stage["bytes"])
+    met = all(stage["met"] for stage in stages.values())
+    print(f"\n{'stage':<17} {'MB':>6} {'x target':>9}")
+    for name, stage in stages.items():
+        print(f"{name:<17} {stage['mb']:>6.1f} {stage['ratio']:>9.2f}  {'met' if stage['met'] else 'NOT met'}")
+    print(f"\n{'met' if met else 'NOT met'}: largest zip {largest['mb']:.1f} MB (target <= 30 MB)")
+
+    write_results(
+        args.output,
+        {
+            "benchmark": "package_size",
+            "machine": machine(),
+            "figures": {
+                "stages": stages,
+                "left_out": {
+                    "deploy_only_distributions": sorted(builder.DEPLOY_ONLY_DISTRIBUTIONS),
+                    "deploy_only_modules": sorted(builder.DEPLOY_ONLY_MODULES),
+                    "botocore_services_kept": sorted(builder.BOTOCORE_SERVICES),
+                    "translations_kept": list(builder.KEPT_LANGUAGES),
+                },
+            },
+            "ratio": largest["ratio"],
+            "target": 1.0,
+            "target_reads": "the largest stage's zip over 30 MB (30,000,000 bytes), at most 1",
+            "checks": [
+                {"name": "Lambda zip / 30 MB", "ratio": largest["ratio"], "target": 1.0, "better": "lower", "met": met}
+            ],
+            "met": met,
+        },
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,89 @@
+"""Twenty deliveries of the same async task at once, as Lambda may deliver duplicates: one
+welcome email, one set of renditions."""
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import OperationalError, connections
+
+from media.models import Photo
+from media.tasks import make_photo_renditions
+from notifications.tasks import send_welcome_email
+from tests.factories import SubscriberFactory
+from tests.media.test_photos import jpeg_bytes, s3_keys, upload
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+DELIVERIES = 20
+# A delivery that fails is delivered again, as Lambda retries a failed async invocation. Here the
+# failures are SQLite's: its shared in-memory test database fails a concurrent writer at once
+# ("database table is locked") where PostgreSQL would make it wait.
+REDELIVERIES = 50
+
+
+def deliver_at_once(task: Callable[[int], Any], argument: int) -> list[int]:
+    """Run ``task(argument)`` in DELIVERIES threads released together, each redelivered until it
+    returns. Returns how many attempts each delivery took; raises what no redelivery cured."""
+    start = threading.Barrier(DELIVERIES)
+    attempts: list[int] = []
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def deliver() -> None:
+        try:
+            start.wait(timeout=30)
+            for attempt in range(1, REDELIVERIES + 1):
+                try:
+                    task(argument)
+                except OperationalError:
+                    if attempt == REDELIVERIES:
+                        raise
+                    time.sleep(0.005 * attempt)  # back off, as Lambda does between retries
+                    continue
+                with lock:
+                    attempts.append(attempt)
+                return
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            with lock:
+                errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=deliver) for _ in range(DELIVERIES)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads)
+    assert errors == []
+    assert len(attempts) == DELIVERIES
+    return attempts
+
+
+def test_twenty_deliveries_of_the_welcome_email_at_once_send_one_email(sent_emails):
+    subscriber = SubscriberFactory()
+
+    deliver_at_once(send_welcome_email, subscriber.pk)
+
+    assert sum(1 for raw in sent_emails() if f"To: {subscriber.email}" in raw) == 1
+    assert len(sent_emails()) == 1
+    subscriber.refresh_from_db()
+    assert subscriber.welcome_state == "sent"
+    assert subscriber.welcome_claimed_at is None
+
+
+def test_twenty_deliveries_of_the_renditions_task_at_once_leave_one_set_of_renditions(local_aws):
+    photo = Photo.objects.create(original=upload(jpeg_bytes(1400, 900)), title="Dunes", alt_text="A red square")
+    expected = sorted(f"renditions/{photo.pk}/w{width}.{fmt}" for width in (320, 640, 1280) for fmt in ("webp", "jpeg"))
+
+    deliver_at_once(make_photo_renditions, photo.pk)
+
+    assert s3_keys(local_aws, "renditions/") == expected
+    photo.refresh_from_db()
+    assert photo.status == Photo.Status.READY
+    assert sorted(r["key"] for r in photo.renditions) == expected
+    assert (photo.width, photo.height, photo.content_type) == (1400, 900, "image/jpeg")
+    assert Photo.objects.count() == 1
