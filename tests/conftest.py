@@ -1,11 +1,16 @@
 import json
 import logging
+import os
 
 import pytest
 import requests
 from moto.server import ThreadedMotoServer
 
 from infra.bootstrap import bootstrap
+
+# Modules that build boto3 clients at import (zappa.asynchronous, imported with the task modules
+# that some test files import at collection) need a region then, as on Lambda, where it is set.
+os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 
 # The moto server logs every request it serves; keep test output readable.
 logging.getLogger("werkzeug").setLevel(logging.WARNING)
