@@ -42,6 +42,21 @@ BOUNDED = settings(
 )
 
 
+@pytest.fixture(autouse=True)
+def _keep_the_test_transactions_connection():
+    """Django's WSGI handler closes "obsolete" connections around every request; inside the test's
+    transaction (autocommit off) that closes it on PostgreSQL. Django's test client disconnects
+    the same handlers for the same reason."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 def fuzz(subtests: Any, schema_path: str, headers: dict[str, str] | None = None) -> None:
     schema = schemathesis.openapi.from_wsgi(schema_path, application)
     for result in schema.get_all_operations():
