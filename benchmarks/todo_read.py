@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
-import logging
 import os
 import platform
 import secrets
@@ -37,6 +36,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from benchmarks.blog_site import aws_environment, start_moto
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results" / "todo_read.json"
 STAGE = "todo_dev"
@@ -44,16 +45,6 @@ HOST = "abc123.execute-api.us-east-1.amazonaws.com"
 TODOS = 50
 TARGET = 1.5  # handler / boto3 median latency, at most
 PASSWORD = "Bench-Passw0rd"  # noqa: S105 - a throwaway user on a throwaway local endpoint
-
-
-def start_moto() -> tuple[Any, str]:
-    from moto.server import ThreadedMotoServer
-
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    return server, f"http://{host}:{port}"
 
 
 def sign_in(endpoint: str) -> dict[str, str]:
@@ -120,10 +111,7 @@ def todo_stage_environment(endpoint: str, aws: dict[str, str], folder: Path) -> 
         "SERVICE": "todo",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": HOST,
-        "AWS_ENDPOINT_URL": endpoint,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
+        **aws_environment(endpoint),
         "TODO_TABLE": aws["table"],
         "USER_FILES_BUCKET": aws["bucket"],
         "COGNITO_USER_POOL_ID": aws["pool_id"],
@@ -187,13 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     load_average = os.getloadavg() if hasattr(os, "getloadavg") else None
     server, endpoint = start_moto()
     try:
-        for name, value in {
-            "AWS_ENDPOINT_URL": endpoint,
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_DEFAULT_REGION": "us-east-1",
-        }.items():
-            os.environ[name] = value
+        os.environ.update(aws_environment(endpoint))
         aws = sign_in(endpoint)
         with tempfile.TemporaryDirectory() as folder:
             load_zappa_settings(Path(folder), todo_stage_environment(endpoint, aws, Path(folder)))
