@@ -55,10 +55,6 @@ CHROME_FLAGS = [
 ]
 
 
-def run(args: list[str], **kwargs: object) -> subprocess.CompletedProcess:
-    return subprocess.run(args, check=True, **kwargs)  # noqa: S603 - fixed argument lists, no shell
-
-
 def step(args: list[str], env: dict[str, str]) -> None:
     """A set-up step, quiet unless it fails."""
     result = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True)  # noqa: S603
@@ -155,6 +151,11 @@ def add_cover_photo(workdir: Path, env: dict[str, str]) -> None:
     step([PYTHON, "manage.py", "shell", "-c", attach], env)
 
 
+# Lighthouse sometimes fails to record the page load's trace on a busy machine (NO_NAVSTART,
+# NO_FCP, ...): a failure of the tool, not a finding about the page, so such a run is repeated.
+TRIES = 3
+
+
 def lighthouse(url: str, name: str, preset: str, attempt: int = 1) -> dict[str, int]:
     base = OUT / f"lighthouse-{name}-{preset}" if attempt == 1 else OUT / f"lighthouse-{name}-{preset}-run{attempt}"
     args = [
@@ -169,11 +170,18 @@ def lighthouse(url: str, name: str, preset: str, attempt: int = 1) -> dict[str, 
     ]
     if preset == "desktop":
         args.append("--preset=desktop")
-    run(args, env={**os.environ, "CHROME_PATH": CHROMIUM}, cwd=ROOT)
-    report = json.loads(Path(f"{base}.report.json").read_text())
-    if report.get("runtimeError"):
-        sys.exit(f"Lighthouse could not audit {url}: {report['runtimeError']}")
-    return {key: round((report["categories"][key]["score"] or 0) * 100) for key in CATEGORIES}
+    report_path = Path(f"{base}.report.json")
+    for tries in range(1, TRIES + 1):
+        report_path.unlink(missing_ok=True)
+        result = subprocess.run(args, env={**os.environ, "CHROME_PATH": CHROMIUM}, cwd=ROOT)  # noqa: S603 - fixed argument list, no shell
+        report = json.loads(report_path.read_text()) if report_path.exists() else {}
+        error = (report.get("runtimeError") or {}).get("code") or (
+            f"exit status {result.returncode}" if result.returncode or not report else None
+        )
+        if not error:
+            return {key: round((report["categories"][key]["score"] or 0) * 100) for key in CATEGORIES}
+        print(f"  Lighthouse could not audit {url} ({preset}, try {tries} of {TRIES}): {error}", file=sys.stderr)
+    sys.exit(f"Lighthouse failed {TRIES} times on {url} ({preset}); reports in {OUT.relative_to(ROOT)}/")
 
 
 # axe-core runs at a phone's and a laptop's viewport: what a narrow layout hides or shows differs.
