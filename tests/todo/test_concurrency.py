@@ -10,25 +10,6 @@ from tests.todo.conftest import ApiClient
 WRITERS = 20
 
 
-@pytest.fixture
-def item_level_atomicity(monkeypatch):
-    """DynamoDB applies each (conditional) write to an item atomically. The local endpoint runs
-    requests in threads and checks a condition and writes without a lock, so two writers can both
-    pass the same check. Give it DynamoDB's guarantee, so the test checks our conditions, not
-    moto's races."""
-    from moto.dynamodb.models import DynamoDBBackend
-
-    lock = threading.RLock()
-    for name in ("put_item", "update_item", "delete_item", "transact_write_items"):
-        original = getattr(DynamoDBBackend, name)
-
-        def locked(self, *args, _original=original, **kwargs):
-            with lock:
-                return _original(self, *args, **kwargs)
-
-        monkeypatch.setattr(DynamoDBBackend, name, locked)
-
-
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("item_level_atomicity")
 def test_twenty_concurrent_patches_with_the_same_if_match_let_exactly_one_through(alice):
