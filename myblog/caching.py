@@ -2,7 +2,8 @@
 
 Every public GET is cacheable by browsers (``max-age``) and shared caches (``s-maxage``) and
 carries an ETag and a Last-Modified derived from one cheap query, so a revalidation that finds
-nothing new answers 304 without rendering. Everything else is ``private, no-store``.
+nothing new answers 304 without rendering. Each process also keeps what it rendered, keyed by that
+ETag, so a read of an unchanged page is not rendered twice. Everything else is ``private, no-store``.
 """
 
 import hashlib
@@ -10,14 +11,51 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.conf import settings
+from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
-from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.cache import get_cache_key, get_conditional_response, learn_cache_key, patch_cache_control
 from django.utils.http import http_date, quote_etag
 
 from myblog.db_router import public_reads
-from myblog.selectors import blog_freshness
+from myblog.selectors import Freshness, blog_freshness
 
 View = Callable[..., HttpResponse]
+# This process's own memory (locmem): rendered pages and the freshness of the moment.
+LOCAL_CACHE = "default"
+
+
+def current_freshness() -> Freshness:
+    """The blog's freshness, shared by this process's requests for PUBLIC_FRESHNESS_TTL seconds."""
+    if not settings.PUBLIC_FRESHNESS_TTL:
+        return blog_freshness()
+    return caches[LOCAL_CACHE].get_or_set("myblog:freshness", blog_freshness, settings.PUBLIC_FRESHNESS_TTL)
+
+
+def render_once(view: View, version: str, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+    """The view's answer to a GET, rendered once per ``version`` of the page in this process.
+
+    Django's cache keys (the absolute URL plus the headers the answer varies on) with the page's
+    ETag as prefix: a change to the blog moves the ETag, so a stale copy is never found again and
+    ages out. Only complete 200 answers that set no cookie are kept.
+    """
+    cache = caches[LOCAL_CACHE]
+    if request.method != "GET":
+        return view(request, *args, **kwargs)
+    key = get_cache_key(request, key_prefix=version, method="GET", cache=cache)
+    if key is not None and (kept := cache.get(key)) is not None:
+        return kept
+    response = view(request, *args, **kwargs)
+    if response.status_code == 200 and not response.streaming and not response.cookies:
+
+        def keep(rendered: HttpResponse) -> None:
+            timeout = settings.CACHE_S_MAXAGE
+            cache.set(learn_cache_key(request, rendered, timeout, key_prefix=version, cache=cache), rendered, timeout)
+
+        if hasattr(response, "add_post_render_callback"):
+            response.add_post_render_callback(keep)  # template and DRF responses render later
+        else:
+            keep(response)
+    return response
 
 
 def public_cache(view: View) -> View:
@@ -31,13 +69,14 @@ def public_cache(view: View) -> View:
                 return view(request, *args, **kwargs)
             return HttpResponseNotAllowed(["GET", "HEAD"])
         with public_reads():
-            freshness = blog_freshness()
+            freshness = current_freshness()
             key = f"{settings.RELEASE}|{request.build_absolute_uri()}|{freshness.token}"
-            etag = quote_etag(hashlib.sha256(key.encode()).hexdigest()[:32])
+            version = hashlib.sha256(key.encode()).hexdigest()[:32]
+            etag = quote_etag(version)
             last_modified = int(freshness.last_modified.timestamp()) if freshness.last_modified else None
             response = get_conditional_response(request, etag=etag, last_modified=last_modified)
             if response is None:
-                response = view(request, *args, **kwargs)
+                response = render_once(view, version, request, *args, **kwargs)
         if response.status_code in (200, 304):
             response.headers["ETag"] = etag
             if last_modified is not None:

@@ -151,6 +151,10 @@ STORAGES = {
 # CACHE_S_MAXAGE. After that they revalidate with If-None-Match / If-Modified-Since.
 CACHE_MAX_AGE = env_int("CACHE_MAX_AGE", 60)
 CACHE_S_MAXAGE = env_int("CACHE_S_MAXAGE", 600)
+# A process reuses the blog's freshness (the one query behind ETags) for this many seconds, so a
+# cached read runs no query at all. Production: 1 s, nothing next to the minutes CloudFront and
+# API Gateway keep a page; locally 0, so an edit shows at once.
+PUBLIC_FRESHNESS_TTL = env_int("PUBLIC_FRESHNESS_TTL", 1 if PRODUCTION else 0)
 POSTS_PER_PAGE = env_int("POSTS_PER_PAGE", 10)
 
 # --- AWS (DESIGN decision 1) ------------------------------------------------------------------

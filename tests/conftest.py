@@ -4,6 +4,7 @@ import os
 
 import pytest
 import requests
+from django.core.cache import caches
 from moto.server import ThreadedMotoServer
 
 from infra.bootstrap import bootstrap
@@ -70,6 +71,8 @@ def local_aws(aws_endpoint, settings, monkeypatch):
 
 @pytest.fixture(autouse=True)
 def _caching_settings(settings):
+    # Pages rendered by an earlier test (another database, other settings) are not this test's.
+    caches["default"].clear()
     settings.CACHE_MAX_AGE = 60
     settings.CACHE_S_MAXAGE = 600
     settings.RELEASE = "test"

@@ -115,3 +115,52 @@ def test_list_pages_run_the_same_number_of_queries_at_5_and_at_50_posts(client, 
     PostFactory.create_batch(45, tags=["aws", "cdn"])
     at_fifty = _queries(client, url)
     assert at_five == at_fifty
+
+
+@pytest.mark.parametrize("url", PUBLIC_URLS)
+def test_an_unchanged_page_read_again_is_not_rendered_again(client, post, url):
+    first = client.get(url)
+    with CaptureQueriesContext(connection) as captured:
+        again = client.get(url)
+    assert again.status_code == 200
+    assert again.content == first.content
+    assert again["ETag"] == first["ETag"]
+    assert again["Content-Type"] == first["Content-Type"]
+    assert len(captured) == 1, "only the freshness query; the page comes from the process's memory"
+
+
+def test_a_kept_page_is_not_served_for_another_query_string_or_after_an_edit(client, settings):
+    settings.POSTS_PER_PAGE = 2
+    PostFactory.create_batch(3)
+    first_page = client.get("/").content
+    assert client.get("/?page=2").content != first_page
+    newest = Post.objects.order_by("-publish_at").first()
+    newest.title = "Retitled after the page was kept"
+    newest.save()
+    assert "Retitled after the page was kept" in client.get("/").content.decode()
+
+
+def test_a_missing_post_found_later_is_served(client):
+    assert client.get("/api/blog/posts/later/").status_code == 404
+    PostFactory(slug="later", title="Later")
+    assert client.get("/api/blog/posts/later/").json()["title"] == "Later"
+
+
+def test_with_a_freshness_ttl_a_repeated_read_runs_no_query(client, post, settings):
+    settings.PUBLIC_FRESHNESS_TTL = 60
+    first = client.get("/api/blog/posts/")
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get("/api/blog/posts/").content == first.content
+        assert client.get("/api/blog/posts/", HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    assert len(captured) == 0
+
+
+def test_with_a_freshness_ttl_an_edit_shows_once_it_has_passed(client, post, settings):
+    settings.PUBLIC_FRESHNESS_TTL = 1
+    before = client.get("/posts/cached/")["ETag"]
+    post.title = "Edited within the second"
+    post.save()
+    time.sleep(1.1)  # the freshness this process kept expires
+    after = client.get("/posts/cached/", HTTP_IF_NONE_MATCH=before)
+    assert after.status_code == 200
+    assert "Edited within the second" in after.content.decode()
