@@ -206,6 +206,43 @@ def zappa_settings_text(stage: str = STAGE) -> str:
         return out.read_text()
 
 
+def apigw_event(
+    path: str,
+    *,
+    host: str,
+    stage: str,
+    method: str = "GET",
+    headers: dict[str, str] | None = None,
+    body: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """An API Gateway REST (payload 1.0) proxy event for a JSON request, as Zappa's handler gets it."""
+    headers = {"Host": host, "X-Forwarded-Proto": "https", "X-Forwarded-Port": "443", "Accept": "application/json"} | (
+        headers or {}
+    )
+    if body is not None:
+        headers["Content-Type"] = "application/json"
+    return {
+        "resource": "/{proxy+}",
+        "path": path,
+        "httpMethod": method,
+        "headers": headers,
+        "multiValueHeaders": {name: [value] for name, value in headers.items()},
+        "queryStringParameters": None,
+        "multiValueQueryStringParameters": None,
+        "pathParameters": {"proxy": path.lstrip("/")},
+        "stageVariables": None,
+        "requestContext": {
+            "stage": stage,
+            "httpMethod": method,
+            "path": f"/{stage}{path}",
+            "domainName": host,
+            "identity": {"sourceIp": "198.51.100.7"},
+        },
+        "body": json.dumps(body) if body is not None else None,
+        "isBase64Encoded": False,
+    }
+
+
 def machine() -> dict[str, Any]:
     import django
 

@@ -44,6 +44,7 @@ from benchmarks.blog_site import (
     RESULTS_DIR,
     ROOT,
     STAGE,
+    apigw_event,
     aws_environment,
     base_environment,
     machine,
@@ -68,30 +69,6 @@ sys.stdout.flush()
 """
 
 
-def event(path: str) -> dict[str, Any]:
-    headers = {"Host": HOST, "X-Forwarded-Proto": "https", "X-Forwarded-Port": "443", "Accept": "application/json"}
-    return {
-        "resource": "/{proxy+}",
-        "path": path,
-        "httpMethod": "GET",
-        "headers": headers,
-        "multiValueHeaders": {name: [value] for name, value in headers.items()},
-        "queryStringParameters": None,
-        "multiValueQueryStringParameters": None,
-        "pathParameters": {"proxy": path.lstrip("/")},
-        "stageVariables": None,
-        "requestContext": {
-            "stage": STAGE,
-            "httpMethod": "GET",
-            "path": path,
-            "domainName": HOST,
-            "identity": {"sourceIp": "198.51.100.7"},
-        },
-        "body": None,
-        "isBase64Encoded": False,
-    }
-
-
 def app_folder(folder: Path, generated: str, django_settings: str, variables: dict[str, str]) -> Path:
     """A folder laid out as the Lambda task root: zappa_settings.py (+ the hello project)."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -108,7 +85,7 @@ def app_folder(folder: Path, generated: str, django_settings: str, variables: di
 def run_once(
     app: Path, path: str, process_env: dict[str, str], importtime: bool = False
 ) -> tuple[float, dict[str, Any], str]:
-    code = CHILD.format(app=str(app), root=str(ROOT), event=json.dumps(event(path)))
+    code = CHILD.format(app=str(app), root=str(ROOT), event=json.dumps(apigw_event(path, host=HOST, stage=STAGE)))
     command = [sys.executable, *(["-X", "importtime"] if importtime else []), "-c", code]
     # stderr to a file: a -X importtime log would fill a pipe that nobody reads until the end.
     with tempfile.TemporaryFile("w+") as errors:

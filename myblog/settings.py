@@ -10,7 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from myblog.env import env_bool, env_int, env_list, env_str
+from myblog.env import env_bool, env_choice, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -20,11 +20,7 @@ PRODUCTION = DJANGO_ENV == "production"
 # The service this process serves; zappa_settings.json has a stage per service. "blog": pages,
 # feed, blog API, photos, subscribers, admin. "todo": the to-do API and each user's files.
 # Locally one process serves "all". Production requires only what its service uses.
-SERVICE = env_str("SERVICE", "all")
-if SERVICE not in ("all", "blog", "todo"):
-    from django.core.exceptions import ImproperlyConfigured
-
-    raise ImproperlyConfigured(f"SERVICE must be blog, todo or all, not {SERVICE!r}.")
+SERVICE = env_choice("SERVICE", "all", ("all", "blog", "todo"))
 SERVES_BLOG = SERVICE in ("all", "blog")
 SERVES_TODO = SERVICE in ("all", "todo")
 _BLOG_REQUIRED = PRODUCTION and SERVES_BLOG
@@ -324,11 +320,7 @@ if PRODUCTION:
 # --- Observability (myblog/observability.py) ----------------------------------------------------
 # One JSON object per log line in production (CloudWatch Logs Insights reads its fields), with the
 # request id and the Lambda request id; human-readable lines locally.
-LOG_FORMAT = env_str("LOG_FORMAT", "json" if PRODUCTION else "text")
-if LOG_FORMAT not in ("json", "text"):
-    from django.core.exceptions import ImproperlyConfigured
-
-    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}.")
+LOG_FORMAT = env_choice("LOG_FORMAT", "json" if PRODUCTION else "text", ("json", "text"))
 _LOG_FORMATTERS = {"json": "myblog.observability.json_formatter", "text": "myblog.observability.TextFormatter"}
 LOGGING = {
     "version": 1,
