@@ -399,8 +399,8 @@ def runtime_unneeded(parts: list[str]) -> bool:
         return True
     if parts[:2] == ["botocore", "data"] and len(parts) > 3 and parts[2] not in BOTOCORE_SERVICES:
         return True
-    if parts[-1].endswith(".mo") and "locale" in parts:
-        language = parts[parts.index("locale") + 1] if parts.index("locale") + 1 < len(parts) else ""
+    if parts[-1].endswith(".mo") and "locale" in parts[:-1]:
+        language = parts[parts.index("locale") + 1]
         return not any(language == kept or language.startswith(f"{kept}_") for kept in KEPT_LANGUAGES)
     return False
 
