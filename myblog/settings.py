@@ -157,9 +157,13 @@ POSTS_PER_PAGE = env_int("POSTS_PER_PAGE", 10)
 AWS_REGION = env_str("AWS_REGION", env_str("AWS_DEFAULT_REGION", "us-east-1"))
 # Locally every AWS call goes to the moto server; in production boto3's defaults apply.
 AWS_ENDPOINT_URL = env_str("AWS_ENDPOINT_URL", None if PRODUCTION else "http://127.0.0.1:4566")
-# Locally moto accepts any credentials; in production they come from the Lambda role.
-AWS_ACCESS_KEY_ID = env_str("AWS_ACCESS_KEY_ID", None if PRODUCTION else "testing")
-AWS_SECRET_ACCESS_KEY = env_str("AWS_SECRET_ACCESS_KEY", None if PRODUCTION else "testing")
+# Locally moto accepts any credentials. In production all three are None on purpose: boto3,
+# django-storages and django-ses then use boto3's own credential chain, which reads the role's
+# temporary credentials Lambda sets (key, secret and AWS_SESSION_TOKEN, without which AWS refuses
+# every request). Any one of them set here would make a library pass an incomplete set.
+AWS_ACCESS_KEY_ID = None if PRODUCTION else env_str("AWS_ACCESS_KEY_ID", "testing")
+AWS_SECRET_ACCESS_KEY = None if PRODUCTION else env_str("AWS_SECRET_ACCESS_KEY", "testing")
+AWS_SESSION_TOKEN = None if PRODUCTION else env_str("AWS_SESSION_TOKEN")
 AWS_TIMEOUT_SECONDS = env_int("AWS_TIMEOUT_SECONDS", 3)
 # Declared in infra/storage.yaml; the local name is what infra.bootstrap creates.
 MEDIA_BUCKET = env_str("MEDIA_BUCKET", None if PRODUCTION else "myblog-local-media", required=_BLOG_REQUIRED)

@@ -145,3 +145,58 @@ django.setup()
 from django.template.loader import render_to_string
 print(render_to_string("myblog/base.html", {}))
 """
+
+
+# Each client the code uses sends one request; what matters is how it was signed, not the answer.
+SIGNED_REQUESTS = """
+import sys
+import django
+django.setup()
+from django.core.files.storage import default_storage
+from django.core.mail import get_connection
+from myblog import aws
+
+def token_of(label, client, call):
+    sent = []
+    client.meta.events.register("before-send", lambda request, **_: sent.append(request.headers))
+    try:
+        call(client)
+    except Exception as exc:  # the endpoint's answer does not matter, the signature does
+        print(label, "raised", repr(exc), file=sys.stderr)
+    print(label, sent[0].get("X-Amz-Security-Token", b"").decode() or "-")
+
+token_of("myblog.aws s3", aws.client("s3"), lambda c: c.list_buckets())
+token_of("myblog.aws dynamodb", aws.client("dynamodb"), lambda c: c.list_tables())
+token_of("django-storages", default_storage.connection.meta.client, lambda c: c.list_buckets())
+ses = get_connection()
+ses.open()
+token_of("django-ses", ses.connection, lambda c: c.get_account())
+"""
+
+
+def test_every_aws_client_signs_with_the_session_token_lambda_gives_the_function(
+    production_on_local_aws: dict[str, str],
+) -> None:
+    # On Lambda the role's credentials are temporary: key, secret *and* session token. A request
+    # signed without the token is refused by AWS (moto accepts it unless IAM is enforced).
+    lambda_credentials = {
+        "AWS_ACCESS_KEY_ID": "ASIAEXAMPLEROLEKEY01",
+        "AWS_SECRET_ACCESS_KEY": "role-secret",
+        "AWS_SESSION_TOKEN": "the-role-session-token",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", SIGNED_REQUESTS],
+        cwd=REPO_ROOT,
+        env={**production_on_local_aws, **lambda_credentials, "DJANGO_SETTINGS_MODULE": "myblog.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    tokens = dict(line.rsplit(" ", 1) for line in result.stdout.splitlines())
+    assert tokens == {
+        "myblog.aws s3": "the-role-session-token",
+        "myblog.aws dynamodb": "the-role-session-token",
+        "django-storages": "the-role-session-token",
+        "django-ses": "the-role-session-token",
+    }
