@@ -48,10 +48,14 @@ def test_only_tracing_is_allowed_on_every_resource() -> None:
 def test_each_service_gets_only_its_own_kind_of_access() -> None:
     blog, todo = actions("BlogRole"), actions("TodoRole")
     assert not {a for a in blog if a.startswith(("dynamodb:", "dax:"))}
-    assert not {a for a in todo if a.startswith(("ses:", "lambda:", "sqs:"))}
-    # The blog may invoke only itself (Zappa's async tasks), and send only from the identity.
-    invoke = next(s for s in statements("BlogRole") if s["Action"] == "lambda:InvokeFunction")
-    assert invoke["Resource"].endswith(":function:myblog-blog-production")
+    assert not {a for a in todo if a.startswith(("ses:", "sqs:"))}
+    # Each may invoke only its own function (API Gateway with the role, the blog's async tasks),
+    # and the blog sends only from the identity.
+    for role, function in (("BlogRole", "myblog-blog-production"), ("TodoRole", "myblog-todo-production")):
+        invokes = [s for s in statements(role) if "lambda:" in str(s["Action"])]
+        assert [(s["Action"], s["Resource"].rsplit(":", 1)[-1]) for s in invokes] == [
+            ("lambda:InvokeFunction", function)
+        ]
     ses = next(s for s in statements("BlogRole") if "ses:SendEmail" in s["Action"])
     assert all(":identity/" in r or ":configuration-set/" in r for r in ses["Resource"])
 
@@ -61,3 +65,20 @@ def test_users_files_are_reachable_only_under_the_users_prefix() -> None:
     assert listing["Condition"] == {"StringLike": {"s3:prefix": ["users/*"]}}
     objects = next(s for s in statements("TodoRole") if "s3:PutObject" in s["Action"])
     assert objects["Resource"].endswith("-user-files/users/*")
+
+
+@pytest.mark.parametrize("role", ["BlogRole", "TodoRole"])
+def test_api_gateway_may_use_each_role_as_its_integration_credentials(role: str) -> None:
+    # Zappa puts the stage's role_arn on every integration as Credentials: API Gateway assumes the
+    # role and invokes the function with it. A role that trusts only Lambda makes every request
+    # a 500 ("Invalid permissions on Lambda function").
+    trust = ROLES.properties(role)["AssumeRolePolicyDocument"]["Statement"]
+    trusted = {
+        service
+        for s in trust
+        if s["Effect"] == "Allow" and s["Action"] == "sts:AssumeRole"
+        for service in (
+            [s["Principal"]["Service"]] if isinstance(s["Principal"]["Service"], str) else s["Principal"]["Service"]
+        )
+    }
+    assert trusted == {"lambda.amazonaws.com", "apigateway.amazonaws.com"}
