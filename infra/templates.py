@@ -96,11 +96,12 @@ class Template:
             "AWS::URLSuffix": "amazonaws.com",
             "AWS::NoValue": _NO_VALUE,
         }
-        if name in pseudo:
-            return pseudo[name]
         declared = self.body.get("Parameters", {}).get(name)
+        # Given values come first, pseudo parameters included (e.g. AWS::StackName as deployed).
         if name in self.parameters:
             return _typed(declared, self.parameters[name])
+        if name in pseudo:
+            return pseudo[name]
         if declared is not None and "Default" in declared:
             return _typed(declared, declared["Default"])
         if name in self.resources:
