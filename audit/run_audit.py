@@ -96,12 +96,13 @@ def start_product(workdir: Path, children: list[subprocess.Popen]) -> str:
     }
     env.pop("DJANGO_ENV", None)
     moto = subprocess.Popen(  # noqa: S603
-        [str(Path(PYTHON).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(moto_port)],
+        [PYTHON, "-m", "infra.local_endpoint", "-H", "127.0.0.1", "-p", str(moto_port)],
+        cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     children.append(moto)
-    wait_for(f"{endpoint}/moto-api/", moto, "moto_server")
+    wait_for(f"{endpoint}/moto-api/", moto, "the local AWS endpoint")
     step([PYTHON, "-m", "infra.bootstrap"], env)
     step([PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"], env)
     step([PYTHON, "manage.py", "createcachetable"], env)

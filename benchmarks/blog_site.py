@@ -58,13 +58,11 @@ print(Post.objects.count())
 
 
 def start_moto() -> tuple[Any, str]:
-    from moto.server import ThreadedMotoServer
+    from infra.local_endpoint import ThreadedEndpoint
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    return server, f"http://{host}:{port}"
+    server = ThreadedEndpoint()
+    return server, server.url
 
 
 def aws_environment(endpoint: str) -> dict[str, str]:

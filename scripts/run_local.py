@@ -1,6 +1,6 @@
 """`make run`: the whole product on this machine.
 
-Starts a moto server as the local AWS endpoint (unless one already answers there), creates the
+Starts the local AWS endpoint (moto, infra/local_endpoint.py) (unless one already answers there), creates the
 local AWS resources from infra/, migrates, seeds demo content, prints what a newcomer needs and
 serves the site. Ctrl-C stops everything this script started.
 """
@@ -38,7 +38,8 @@ def start_moto() -> subprocess.Popen[bytes] | None:
         sys.exit(f"AWS_ENDPOINT_URL={ENDPOINT} does not answer, and only a loopback endpoint is started here.")
     print(f"Starting the local AWS endpoint (moto) on {ENDPOINT} ...")
     moto = subprocess.Popen(
-        [str(Path(PYTHON).parent / "moto_server"), "-H", parts.hostname, "-p", str(parts.port or 80)],
+        [PYTHON, "-m", "infra.local_endpoint", "-H", parts.hostname, "-p", str(parts.port or 80)],
+        cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -46,10 +47,10 @@ def start_moto() -> subprocess.Popen[bytes] | None:
         if endpoint_up(ENDPOINT):
             return moto
         if moto.poll() is not None:
-            sys.exit(f"moto_server exited with status {moto.returncode}; is port {parts.port} taken?")
+            sys.exit(f"The local endpoint exited with status {moto.returncode}; is port {parts.port} taken?")
         time.sleep(0.1)
     moto.terminate()
-    sys.exit("moto_server did not answer within 10 seconds.")
+    sys.exit("The local endpoint did not answer within 10 seconds.")
 
 
 def step(*args: str) -> None:

@@ -5,9 +5,9 @@ import os
 import pytest
 import requests
 from django.core.cache import caches
-from moto.server import ThreadedMotoServer
 
 from infra.bootstrap import bootstrap
+from infra.local_endpoint import ThreadedEndpoint
 
 # Modules that build boto3 clients at import (zappa.asynchronous, imported with the task modules
 # that some test files import at collection) need a region then, as on Lambda, where it is set.
@@ -19,13 +19,11 @@ logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
 @pytest.fixture(scope="session")
 def aws_endpoint():
-    """One moto server on a free loopback port for the whole test session."""
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
+    """One local endpoint (moto, as make run serves it) on a free loopback port for the session."""
+    server = ThreadedEndpoint()
     with pytest.MonkeyPatch.context() as patch:
         _parse_the_cognito_signing_key_once(patch)
-        yield f"http://{host}:{port}"
+        yield server.url
     server.stop()
 
 

@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 import requests
 from botocore.awsrequest import AWSResponse
-from moto.server import ThreadedMotoServer
+
+from infra.local_endpoint import ThreadedEndpoint
 
 # The to-do API's Cognito users and clients (real users on the local endpoint).
 from tests.todo.conftest import _fresh_cognito_lookups, alice, idp, make_user  # noqa: F401
@@ -109,7 +110,7 @@ class LocalEndpoint:
 
     def __init__(self) -> None:
         self.port = 0
-        self._server: ThreadedMotoServer | None = None
+        self._server: ThreadedEndpoint | None = None
         self.start()
 
     @property
@@ -118,10 +119,8 @@ class LocalEndpoint:
 
     def start(self) -> None:
         assert self._server is None, "already running"
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
-        server.start()
-        self.port = server.get_host_and_port()[1]
-        self._server = server
+        self._server = ThreadedEndpoint(port=self.port)
+        self.port = self._server.port
 
     def stop(self) -> None:
         assert self._server is not None, "not running"

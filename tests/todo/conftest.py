@@ -1,7 +1,6 @@
 """Fixtures of the to-do API tests: real Cognito users on the moto endpoint, and clients for them."""
 
 import itertools
-import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -136,22 +135,3 @@ def alice_api(alice) -> ApiClient:
 @pytest.fixture
 def bob_api(bob) -> ApiClient:
     return ApiClient(bob)
-
-
-@pytest.fixture
-def item_level_atomicity(monkeypatch):
-    """DynamoDB applies each (conditional) write to an item atomically. The local endpoint runs
-    requests in threads and checks a condition and writes without a lock, so two writers can both
-    pass the same check. Give it DynamoDB's guarantee, so the test checks our conditions, not
-    moto's races."""
-    from moto.dynamodb.models import DynamoDBBackend
-
-    lock = threading.RLock()
-    for name in ("put_item", "update_item", "delete_item", "transact_write_items"):
-        original = getattr(DynamoDBBackend, name)
-
-        def locked(self, *args, _original=original, **kwargs):
-            with lock:
-                return _original(self, *args, **kwargs)
-
-        monkeypatch.setattr(DynamoDBBackend, name, locked)

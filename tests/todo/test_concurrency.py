@@ -11,7 +11,6 @@ WRITERS = 20
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.usefixtures("item_level_atomicity")
 def test_twenty_concurrent_patches_with_the_same_if_match_let_exactly_one_through(alice):
     setup = ApiClient(alice)
     created = setup.post("/api/todos/", {"title": "contended"})

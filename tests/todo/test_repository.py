@@ -220,7 +220,6 @@ def test_a_lasting_transaction_conflict_becomes_service_unavailable():
             TodoRepository(client, "todos").create(todo=a_todo(), quota=10)
 
 
-@pytest.mark.usefixtures("item_level_atomicity")
 def test_concurrent_creates_by_one_user_all_succeed_and_count_right(repo):
     import threading
 
