@@ -1,0 +1,136 @@
+"""The blog stage (blog_dev) as Lambda runs it, with its role's temporary credentials under IAM
+enforcement: pages, the API, the feed, the health check, subscribing (the async task and the
+email) and a photo's renditions (the S3 event)."""
+
+import io
+import json
+import sqlite3
+import xml.etree.ElementTree as ET
+from datetime import UTC, datetime
+
+import pytest
+from PIL import Image
+
+from tests.rehearsal.harness import BLOG_HOST, CDN_DOMAIN, ENV, STAGES, LambdaFunction, Rehearsal, function_name
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+MEDIA_BUCKET = f"myblog-{ENV}-media"
+# CloudFront passes the viewer's host as X-Forwarded-Host and appends to X-Forwarded-For.
+VIA_CDN = {"X-Forwarded-Host": BLOG_HOST, "X-Forwarded-For": "203.0.113.9, 130.176.0.10"}
+
+
+def query(rehearsal: Rehearsal, sql: str, *args: object) -> list[tuple]:
+    with sqlite3.connect(rehearsal.database) as connection:
+        return connection.execute(sql, args).fetchall()
+
+
+def test_the_health_check_reaches_the_database_and_the_media_bucket(blog: LambdaFunction) -> None:
+    answer = blog.request("GET", "/healthz")
+
+    assert answer.status == 200, answer.body
+    checks = answer.json()["checks"]
+    assert checks["database"]["ok"] and checks["aws"]["ok"], checks
+    assert checks["aws"]["bucket"] == MEDIA_BUCKET
+
+
+@pytest.mark.parametrize("path", ["/", "/posts/first-deploy/", "/tags/aws/"])
+def test_pages_render_with_static_files_on_the_cdn(path: str, blog: LambdaFunction) -> None:
+    answer = blog.request("GET", path, headers=VIA_CDN | {"Accept": "text/html"})
+
+    assert answer.status == 200, answer.text()[:2000]
+    assert answer.headers["content-type"].startswith("text/html")
+    assert "The first deploy" in answer.text()
+    # The manifest of collectstatic shipped in the package: hashed names on the CDN.
+    assert f"https://{CDN_DOMAIN}/static/" in answer.text()
+    assert f'href="/{STAGES["blog"]}/' not in answer.text()  # the CDN serves the root, not the stage
+
+
+def test_the_blog_api_lists_the_published_post(blog: LambdaFunction) -> None:
+    answer = blog.request("GET", "/api/blog/posts/", headers=VIA_CDN | {"Accept": "application/json"})
+
+    assert answer.status == 200, answer.body
+    body = answer.json()
+    posts = body["results"] if isinstance(body, dict) else body
+    assert [post["slug"] for post in posts] == ["first-deploy"]
+    assert "etag" in answer.headers
+
+
+def test_the_feed_links_the_post_on_the_public_origin(blog: LambdaFunction) -> None:
+    answer = blog.request("GET", "/feed/", headers=VIA_CDN)
+
+    assert answer.status == 200, answer.body
+    assert answer.headers["content-type"].startswith("application/atom+xml")
+    entries = ET.fromstring(answer.body).findall(f"{ATOM}entry")
+    assert [entry.find(f"{ATOM}title").text for entry in entries] == ["The first deploy"]
+    assert entries[0].find(f"{ATOM}link").get("href") == f"https://{BLOG_HOST}/posts/first-deploy/"
+
+
+def test_subscribing_invokes_the_function_and_the_task_sends_the_welcome_email(
+    rehearsal: Rehearsal, blog: LambdaFunction
+) -> None:
+    address = "reader@example.net"
+    before = len(rehearsal.recorder.invocations)
+
+    answer = blog.request("POST", "/api/blog/subscribers/", headers=VIA_CDN, json_body={"email": address})
+
+    assert answer.status == 202, answer.body
+    invocations = rehearsal.recorder.invocations[before:]
+    assert len(invocations) == 1, f"no Lambda invocation for the welcome email\n{blog.log_tail()}"
+    (invocation,) = invocations
+    assert invocation["path"] == f"/2015-03-31/functions/{function_name(STAGES['blog'])}/invocations"
+    assert invocation["headers"].get("X-Amz-Invocation-Type") == "Event"
+    assert (
+        invocation["headers"].get("X-Amz-Security-Token") == rehearsal.credentials[STAGES["blog"]]["AWS_SESSION_TOKEN"]
+    )
+    assert invocation["status"] == 202  # moto authorised lambda:InvokeFunction for the blog role
+    payload = json.loads(invocation["payload"])
+    assert payload["task_path"] == "notifications.tasks.send_welcome_email"
+
+    # Lambda delivers the payload to the function: the task runs there and sends through SES.
+    blog.invoke(payload)
+
+    emails = [raw for raw in rehearsal.aws.sent_emails() if address in raw]
+    assert len(emails) == 1, f"SES has no welcome email for {address}\n{blog.log_tail()}"
+    assert f"newsletter@{BLOG_HOST}" in emails[0]
+    (sent_at,) = query(rehearsal, "SELECT welcome_sent_at FROM notifications_subscriber WHERE email = ?", address)
+    assert sent_at[0] is not None
+
+
+def test_an_upload_event_makes_the_photos_renditions(rehearsal: Rehearsal, blog: LambdaFunction) -> None:
+    image = io.BytesIO()
+    Image.new("RGB", (1600, 1000), (40, 120, 200)).save(image, "JPEG")
+    key = "uploads/rehearsal-harbour.jpg"
+    s3 = rehearsal.aws.client("s3")
+    s3.put_object(Bucket=MEDIA_BUCKET, Key=key, Body=image.getvalue(), ContentType="image/jpeg")
+
+    handled = blog.invoke(s3_created_event(key, len(image.getvalue())))
+
+    assert isinstance(handled, list) and len(handled) == 1, handled
+    ((status, renditions, reason),) = query(
+        rehearsal, "SELECT status, renditions, failure_reason FROM media_photo WHERE id = ?", handled[0]
+    )
+    assert status == "ready", f"{reason}\n{blog.log_tail()}"
+    keys = [rendition["key"] for rendition in json.loads(renditions)]
+    stored = {item["Key"] for item in s3.list_objects_v2(Bucket=MEDIA_BUCKET, Prefix="renditions/")["Contents"]}
+    assert keys and set(keys) <= stored
+
+
+def s3_created_event(key: str, size: int) -> dict[str, object]:
+    """An S3 ObjectCreated notification, as S3 delivers it to the function (keys URL-encoded)."""
+    return {
+        "Records": [
+            {
+                "eventVersion": "2.1",
+                "eventSource": "aws:s3",
+                "awsRegion": "us-east-1",
+                "eventTime": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                "eventName": "ObjectCreated:Put",
+                "s3": {
+                    "s3SchemaVersion": "1.0",
+                    "configurationId": function_name(STAGES["blog"]),
+                    "bucket": {"name": MEDIA_BUCKET, "arn": f"arn:aws:s3:::{MEDIA_BUCKET}"},
+                    "object": {"key": key, "size": size, "sequencer": "0065A1B2C3D4E5F6"},
+                },
+            }
+        ]
+    }
