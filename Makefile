@@ -30,7 +30,23 @@ browser-deps:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "The browser test needs Chromium: sudo apt-get install -y chromium" >&2; exit 1; fi; }
 
-test: $(STAMP) lint browser-deps
+# Node.js and npm (for the IAM simulator and the page audit) from Debian when missing and we may.
+.PHONY: node-deps
+node-deps:
+	@command -v node >/dev/null && command -v npm >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; \
+	  else echo "The tests need Node.js and npm: sudo apt-get install -y nodejs npm" >&2; exit 1; fi; }
+
+# The IAM policy simulator that tests/iam/ runs on every recorded AWS call (AGPL: a test tool,
+# never in the Lambda package); npm ci installs the exact versions of tests/iam/package-lock.json.
+IAM_STAMP := tests/iam/node_modules/.installed-$(shell cat tests/iam/package.json tests/iam/package-lock.json | cksum | cut -d' ' -f1)
+
+$(IAM_STAMP): tests/iam/package.json tests/iam/package-lock.json | node-deps
+	@echo "Installing the IAM simulator's pinned npm packages into tests/iam/node_modules ..."
+	@cd tests/iam && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+test: $(STAMP) lint browser-deps $(IAM_STAMP)
 	$(PY) -m pytest
 
 # One Lambda zip per stage of zappa_settings.json (or STAGES="dev production") in build/,
@@ -79,4 +95,4 @@ audit: $(STAMP) browser-deps $(AUDIT_STAMP)
 	$(PY) audit/run_audit.py
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles test-artifacts audit/node_modules
+	rm -rf $(VENV) db.sqlite3 staticfiles test-artifacts audit/node_modules tests/iam/node_modules

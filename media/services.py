@@ -68,10 +68,9 @@ def photo_upload_check(*, key: str) -> UploadCheck:
     the key, the size, and that Pillow can read the image."""
     if not key.startswith(UPLOAD_PREFIX) or ".." in key:
         raise UploadRejected("The upload key is not under uploads/.", fields={"upload_key": ["Invalid key."]})
-    meta = s3.head(key)
-    if meta is None:
+    size = s3.size(key)
+    if size is None:
         raise UploadRejected("The upload was not found; upload the file again.", fields={"upload_key": ["Missing."]})
-    size = int(meta["ContentLength"])
     if size <= 0 or size > settings.PHOTO_MAX_UPLOAD_BYTES:
         message = f"The stored file is {size} bytes; the limit is {settings.PHOTO_MAX_UPLOAD_BYTES}."
         raise UploadRejected(message, fields={"upload_key": [message]})

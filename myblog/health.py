@@ -16,7 +16,8 @@ def _database() -> dict[str, object]:
 
 
 def _aws() -> dict[str, object]:
-    s3.bucket_check()
+    # A prefix the blog role may list (infra/roles.yaml): its s3:ListBucket is limited by s3:prefix.
+    s3.bucket_check(prefix="renditions/")
     return {"endpoint": settings.AWS_ENDPOINT_URL or "aws", "bucket": settings.MEDIA_BUCKET}
 
 

@@ -102,16 +102,11 @@ def list_files(*, owner: str, limit: int, cursor: str | None) -> FilePage:
 
 
 def exists(*, key: str) -> bool:
-    try:
-        _client().head_object(Bucket=settings.USER_FILES_BUCKET, Key=key)
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
-            return False
-        _raise_unavailable(exc)
-        raise
-    except BotoCoreError as exc:
-        raise ServiceUnavailable("File storage is unreachable; try again shortly.") from exc
-    return True
+    """A listing of the key as prefix (the key itself sorts first), not HeadObject: for a missing
+    key S3 answers 404 only to callers allowed s3:ListBucket without an s3:prefix condition, and
+    403 to the todo role, which may list only under users/."""
+    listed = _call("list_objects_v2", Bucket=settings.USER_FILES_BUCKET, Prefix=key, MaxKeys=1).get("Contents", [])
+    return bool(listed) and listed[0]["Key"] == key
 
 
 def download_url(*, key: str, expires: int) -> str:

@@ -16,11 +16,14 @@ def client() -> Any:
     return aws_client("s3")
 
 
-def bucket_check(bucket: str | None = None) -> None:
-    """Raise S3Error unless the bucket exists and answers."""
+def bucket_check(*, prefix: str, bucket: str | None = None) -> None:
+    """Raise S3Error unless the bucket exists and answers a listing of ``prefix``.
+
+    A listing with a prefix rather than HeadBucket: both need s3:ListBucket, but HeadBucket
+    carries no s3:prefix, so a role allowed to list only some prefixes is refused it on AWS."""
     name = bucket or settings.MEDIA_BUCKET
     try:
-        client().head_bucket(Bucket=name)
+        client().list_objects_v2(Bucket=name, Prefix=prefix, MaxKeys=1)
     except (BotoCoreError, ClientError) as exc:
         raise S3Error(f"bucket {name}: {exc}") from exc
 
@@ -36,14 +39,14 @@ def presigned_post(*, key: str, content_type: str, max_bytes: int, expires: int)
     )
 
 
-def head(key: str) -> dict[str, Any] | None:
-    """The object's metadata, or None when it does not exist."""
-    try:
-        return client().head_object(Bucket=settings.MEDIA_BUCKET, Key=key)
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound"):
-            return None
-        raise
+def size(key: str) -> int | None:
+    """The object's size in bytes, or None when it does not exist.
+
+    Read from a listing of the key as prefix (the key itself sorts first), not HeadObject: for a
+    missing key S3 answers 404 only to callers allowed s3:ListBucket without an s3:prefix
+    condition, and 403 to the blog role, which may list only uploads/ and renditions/."""
+    listed = client().list_objects_v2(Bucket=settings.MEDIA_BUCKET, Prefix=key, MaxKeys=1).get("Contents", [])
+    return int(listed[0]["Size"]) if listed and listed[0]["Key"] == key else None
 
 
 def read(key: str) -> bytes:
