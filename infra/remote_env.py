@@ -1,0 +1,77 @@
+"""A stage's remote_env file (its secrets and operator choices), and commands run in its environment.
+
+    python -m infra.remote_env upload STAGE FILE      # FILE: a JSON object of strings
+    python -m infra.remote_env run STAGE -- COMMAND   # e.g. python manage.py collectstatic --noinput
+
+``upload`` puts FILE where the stage's ``remote_env`` setting points (s3://<project>-<env>-config/
+<service>/environment.json, a bucket of storage.yaml), after checking it is what Zappa's handler
+can load: a JSON object whose values are strings. ``run`` runs COMMAND with the environment the
+stage's function gets (the ``environment_variables`` of zappa_settings.json, then the remote_env
+file on top, as Zappa's handler loads it), so a management command such as collectstatic sees
+the production settings of that stage. boto3 finds credentials and the endpoint as usual.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from infra.stage_env import stage_config
+
+
+def _location(config: dict[str, Any]) -> tuple[str, str]:
+    location = urlsplit(config["remote_env"])
+    return location.netloc, location.path.lstrip("/")
+
+
+def read_file(path: Path) -> dict[str, str]:
+    values = json.loads(path.read_text())
+    if not isinstance(values, dict) or not all(isinstance(v, str) for v in values.values()):
+        raise SystemExit(f"{path}: expected a JSON object of strings (Zappa sets each as an environment variable)")
+    return values
+
+
+def upload(stage: str, path: Path, s3: Any) -> str:
+    bucket, key = _location(stage_config(stage))
+    body = json.dumps(read_file(path), indent=2).encode()
+    s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/json")
+    return f"s3://{bucket}/{key}"
+
+
+def environment(stage: str, s3: Any) -> dict[str, str]:
+    """What the stage's function finds in os.environ (besides what Lambda itself sets)."""
+    config = stage_config(stage)
+    bucket, key = _location(config)
+    remote = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+    return {**config.get("environment_variables", {}), **{name: str(value) for name, value in remote.items()}}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    actions = parser.add_subparsers(dest="action", required=True)
+    up = actions.add_parser("upload", help="put a JSON file as the stage's remote_env")
+    up.add_argument("stage")
+    up.add_argument("file", type=Path)
+    run = actions.add_parser("run", help="run a command with the stage's environment")
+    run.add_argument("stage")
+    run.add_argument("command", nargs=argparse.REMAINDER, help="after --")
+    args = parser.parse_args(argv)
+    import boto3
+
+    s3 = boto3.client("s3", region_name=stage_config(args.stage).get("aws_region"))
+    if args.action == "upload":
+        print(f"{args.stage}: remote_env uploaded to {upload(args.stage, args.file, s3)}")
+        return 0
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    if not command:
+        parser.error("run needs a command after --")
+    # The operator's own command, run as given (like `env NAME=value command`).
+    return subprocess.run(command, env={**os.environ, **environment(args.stage, s3)}, check=False).returncode  # noqa: S603
+
+
+if __name__ == "__main__":
+    sys.exit(main())

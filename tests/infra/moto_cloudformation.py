@@ -1,0 +1,201 @@
+"""What AWS CloudFormation does and moto 5.2.5's does not, taught to the in-process moto server for
+the deploy rehearsal (tests only; product code deploys to AWS as it is).
+
+- A change set that changes nothing: CloudFormation creates it and marks it FAILED ("didn't
+  contain changes"); moto's API refuses to create it. Let moto's own backend mark it as AWS does.
+- UsePreviousValue of a list parameter hands moto its already split value, which it then fails
+  to split again: keep the previous value as it was given (comma-separated), as AWS does.
+- Executing a change set leaves moto's stack without its template and so without outputs
+  (``describe_stacks`` shows none): refresh both after the change set is applied.
+- moto skips Cognito, SES, DynamoDB global tables, DAX and CloudFront resources, and a stack whose
+  outputs name one of them fails with HTTP 500. Here each of those types gets a stand-in that
+  creates the resource through the service API with infra.bootstrap's creators (from the same
+  template, with the stack's parameters) where moto has the API, and answers Ref and Fn::GetAtt
+  with the ids and attributes the endpoint gave it; a type without a creator gets a made-up id.
+"""
+
+import json
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from moto.cloudformation import models, parsing, responses
+
+from infra import bootstrap
+from infra.templates import load
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+
+# The types of infra/ that moto's CloudFormation skips (or, for the last, fails on).
+SKIPPED = (
+    "AWS::Cognito::UserPool",
+    "AWS::Cognito::UserPoolClient",
+    "AWS::Cognito::IdentityPool",
+    "AWS::Cognito::IdentityPoolRoleAttachment",
+    "AWS::Cognito::IdentityPoolPrincipalTag",
+    "AWS::DynamoDB::GlobalTable",
+    "AWS::DAX::Cluster",
+    "AWS::DAX::ParameterGroup",
+    "AWS::DAX::SubnetGroup",
+    "AWS::SES::ConfigurationSet",
+    "AWS::SES::ConfigurationSetEventDestination",
+    "AWS::SES::EmailIdentity",
+    "AWS::CloudFront::CachePolicy",
+    "AWS::CloudFront::Distribution",
+    "AWS::CloudFront::Function",
+    "AWS::CloudFront::OriginAccessControl",
+    "AWS::S3::BucketPolicy",
+    "AWS::RDS::DBCluster",
+    "AWS::RDS::GlobalCluster",
+    "AWS::SecretsManager::Secret",
+    "AWS::SNS::Subscription",
+    "AWS::SNS::TopicPolicy",
+    # moto has this one, but its model knows no default version of the aurora-postgresql engine.
+    "AWS::RDS::DBInstance",
+)
+
+
+def _identity_pool_id(name: str) -> str:
+    identity = bootstrap._client("cognito-identity")
+    pools = identity.list_identity_pools(MaxResults=60)["IdentityPools"]
+    return next(pool["IdentityPoolId"] for pool in pools if pool["IdentityPoolName"] == name)
+
+
+def _user_pool(props: dict[str, Any]) -> tuple[str, dict[str, str]]:
+    pool_id = bootstrap.user_pool_id_by_name(props["UserPoolName"])
+    assert pool_id
+    provider = f"cognito-idp.{REGION}.amazonaws.com/{pool_id}"
+    arn = f"arn:aws:cognito-idp:{REGION}:{ACCOUNT}:userpool/{pool_id}"
+    return pool_id, {"Arn": arn, "ProviderName": provider, "ProviderURL": f"https://{provider}", "UserPoolId": pool_id}
+
+
+def _user_pool_client(props: dict[str, Any]) -> tuple[str, dict[str, str]]:
+    client_id = bootstrap.user_pool_client_id_by_name(props["UserPoolId"], props["ClientName"])
+    assert client_id
+    return client_id, {"ClientId": client_id}
+
+
+def _identity_pool(props: dict[str, Any]) -> tuple[str, dict[str, str]]:
+    pool_id = _identity_pool_id(props["IdentityPoolName"])
+    return pool_id, {"Id": pool_id, "Name": props["IdentityPoolName"]}
+
+
+def _global_table(props: dict[str, Any]) -> tuple[str, dict[str, str]]:
+    table = bootstrap._client("dynamodb").describe_table(TableName=props["TableName"])["Table"]
+    return table["TableName"], {"Arn": table["TableArn"], "StreamArn": table.get("LatestStreamArn", "")}
+
+
+def _secret(props: dict[str, Any]) -> tuple[str, dict[str, str]]:
+    """A secret with GenerateSecretString's value made here (moto's API has no such option)."""
+    generate = props.get("GenerateSecretString", {})
+    value = json.loads(generate.get("SecretStringTemplate", "{}"))
+    value[generate.get("GenerateStringKey", "password")] = secrets.token_urlsafe(30)
+    arn = bootstrap._client("secretsmanager").create_secret(Name=props["Name"], SecretString=json.dumps(value))["ARN"]
+    return arn, {"Id": arn}
+
+
+def _by_property(key: str) -> Callable[[dict[str, Any]], tuple[str, dict[str, str]]]:
+    return lambda props: (str(props[key]), {})
+
+
+# Ref and Fn::GetAtt of a resource that bootstrap created, read back from the endpoint.
+IDENTIFIERS: dict[str, Callable[[dict[str, Any]], tuple[str, dict[str, str]]]] = {
+    "AWS::Cognito::UserPool": _user_pool,
+    "AWS::Cognito::UserPoolClient": _user_pool_client,
+    "AWS::Cognito::IdentityPool": _identity_pool,
+    "AWS::DynamoDB::GlobalTable": _global_table,
+    "AWS::SES::ConfigurationSet": _by_property("Name"),
+    "AWS::SES::EmailIdentity": _by_property("EmailIdentity"),
+    "AWS::S3::BucketPolicy": _by_property("Bucket"),
+    "AWS::SecretsManager::Secret": _secret,
+}
+
+
+class StandIn:
+    """A resource of a type moto's CloudFormation skips, made through the service API instead."""
+
+    resource_type = ""
+
+    def __init__(self, physical_id: str, attributes: dict[str, str], logical_id: str) -> None:
+        self.physical_resource_id = physical_id
+        self.attributes = attributes
+        self.logical_id = logical_id
+
+    @classmethod
+    def has_cfn_attr(cls, attr: str) -> bool:
+        return True
+
+    def get_cfn_attribute(self, attr: str) -> str:
+        if attr in self.attributes:
+            return self.attributes[attr]
+        if attr == "DomainName":  # a CloudFront distribution's
+            return f"{self.physical_resource_id.lower()}.cloudfront.net"
+        return f"{self.physical_resource_id}.{attr}"
+
+    def is_created(self) -> bool:
+        return True
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kwargs: Any
+    ) -> "StandIn":
+        logical_id = kwargs["LogicalId"]
+        stack = models.cloudformation_backends[account_id][region_name].stacks[kwargs["StackId"]]
+        template_name = stack.name.split("-", 2)[2]  # stacks are <project>-<env>-<template>
+        template = load(f"{template_name}.yaml", **stack.parameters)
+        props = cloudformation_json.get("Properties", {})
+        creator = bootstrap.CREATORS.get(cls.resource_type)
+        if creator is not None and cls.resource_type != "AWS::S3::BucketPolicy":
+            creator(template, logical_id)
+        if cls.resource_type in IDENTIFIERS:
+            physical_id, attributes = IDENTIFIERS[cls.resource_type](props)
+        else:
+            physical_id, attributes = f"{logical_id}-standin", {}
+        return cls(physical_id, attributes, logical_id)
+
+    @classmethod
+    def update_from_cloudformation_json(
+        cls,
+        original_resource: "StandIn",
+        new_resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> "StandIn":
+        return original_resource
+
+    @classmethod
+    def delete_from_cloudformation_json(
+        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str
+    ) -> None:
+        return None
+
+
+STAND_INS: dict[str, type[StandIn]] = {
+    kind: type(kind.replace("::", ""), (StandIn,), {"resource_type": kind}) for kind in SKIPPED
+}
+
+
+def _previous_values(stack: Any) -> dict[str, Any]:
+    resolved = stack.resource_map.resolved_parameters
+    return {key: ",".join(value) if isinstance(value, list) else value for key, value in resolved.items()}
+
+
+def teach(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Apply these for the current test (the server runs in this process)."""
+    execute = models.CloudFormationBackend.execute_change_set
+
+    def execute_change_set(self: Any, change_set_name: str, stack_name: str | None = None) -> None:
+        execute(self, change_set_name, stack_name)
+        for change_set in self.change_sets.values():
+            if change_set_name in (change_set.change_set_id, change_set.change_set_name):
+                change_set.stack._parse_template()
+                change_set.stack.output_map = change_set.stack._create_output_map()
+
+    monkeypatch.setattr(models.CloudFormationBackend, "execute_change_set", execute_change_set)
+    monkeypatch.setattr(responses.CloudFormationResponse, "_validate_different_update", lambda *args: None)
+    monkeypatch.setattr(models.Stack, "stack_parameters", property(_previous_values))
+    resource_class = parsing.resource_class_from_type
+    monkeypatch.setattr(parsing, "resource_class_from_type", lambda kind: STAND_INS.get(kind) or resource_class(kind))

@@ -1,0 +1,284 @@
+"""The README's deploy sequence ("Deploying to AWS" → "The sequence"), run as written.
+
+The fast tests read the two shell blocks of that section and check the project commands they use;
+the rehearsal (marked ``rehearse``: ``make rehearse``) runs the blocks with bash, in a copy of the
+project, against the in-process moto server: the stacks, the settings from their outputs, the
+remote_env files, collectstatic, ``make package``, ``zappa deploy --zip`` of both stages with the
+post-deploy cache step, and the CDN's origin, then checks what AWS would hold. Lines the README
+marks ``# real AWS only`` are left out, and Zappa's touch of the new URL (a GET over the internet)
+is recorded instead of sent. moto's CloudFormation gaps are filled in tests/infra/moto_cloudformation.py.
+"""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import boto3
+import pytest
+
+from infra import remote_env, stacks
+from tests.infra import moto_cloudformation
+
+ROOT = Path(__file__).resolve().parents[2]
+VENV = Path(sys.prefix)
+AWS_ONLY = "# real AWS only"
+SECTION = re.compile(r"^### The sequence\n(.*?)^### ", re.S | re.M)
+SHELL_BLOCK = re.compile(r"^```sh\n(.*?)^```", re.S | re.M)
+ASSIGNED = re.compile(r"^(?:export )?([A-Z_]+)=", re.M)
+USED = re.compile(r"\$\{?([A-Z_]+)")
+# What the rehearsal fills in for each environment, on top of the README's examples.
+ENVIRONMENTS = {"dev": {"E": "dev", "DAX": "false"}, "production": {"E": "production", "DAX": "true"}}
+
+
+def readme_blocks() -> tuple[str, str]:
+    """The placeholder block and the command block of README "The sequence"."""
+    section = SECTION.search((ROOT / "README.md").read_text())
+    assert section, "README.md has no '### The sequence' section"
+    blocks = SHELL_BLOCK.findall(section.group(1))
+    assert len(blocks) == 2, "The sequence: one ```sh block of placeholders, then one of commands"
+    return blocks[0], blocks[1]
+
+
+def rehearsed_lines(sequence: str) -> str:
+    return "\n".join(line for line in sequence.splitlines() if AWS_ONLY not in line)
+
+
+def test_the_sequence_uses_only_placeholders_that_the_readme_sets() -> None:
+    placeholders, sequence = readme_blocks()
+    own = set(ASSIGNED.findall(sequence))
+    set_first = set(ASSIGNED.findall(placeholders))
+
+    assert set(USED.findall(sequence)) - own - set_first == set()
+    assert set(ENVIRONMENTS["dev"]) <= set_first
+
+
+def test_the_sequence_is_valid_shell() -> None:
+    placeholders, sequence = readme_blocks()
+    result = subprocess.run(["bash", "-n"], input=placeholders + sequence, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+def test_only_certify_and_the_commands_that_run_inside_the_function_are_left_to_real_aws() -> None:
+    _, sequence = readme_blocks()
+    left_out = [line.split("#")[0].strip() for line in sequence.splitlines() if AWS_ONLY in line]
+
+    assert left_out == [
+        "[ $E = dev ] || zappa certify blog_$E --yes",
+        "[ $E = dev ] || zappa certify todo_$E --yes",
+        "zappa manage blog_$E migrate",
+        "zappa manage blog_$E createcachetable",
+        'zappa manage blog_$E "createsuperuser --noinput"',
+    ]
+
+
+def test_the_readme_says_what_only_real_aws_can_rehearse() -> None:
+    section = SECTION.search((ROOT / "README.md").read_text()).group(1)
+    for step in ("touch", "zappa certify", "CloudFront", "Cognito", "SES production access", "DNS", "certificates"):
+        assert step in section, step
+
+
+# --- infra.stacks and infra.remote_env, the commands the sequence adds -----------------------
+
+
+@pytest.fixture
+def cloudformation(local_aws, monkeypatch):
+    moto_cloudformation.teach(monkeypatch)
+    return boto3.client("cloudformation", endpoint_url=local_aws, region_name="us-east-1")
+
+
+def test_a_stack_is_created_and_updated_through_change_sets_keeping_parameters_not_given(cloudformation) -> None:
+    assert (
+        stacks.deploy(cloudformation, "storage", "dev", {"AdminOrigins": "https://a.example.com"}) == "CREATE_COMPLETE"
+    )
+
+    assert stacks.deploy(cloudformation, "storage", "dev", {}) in ("UPDATE_COMPLETE", "NO_CHANGES")
+
+    assert stacks.outputs(cloudformation, "storage", "dev")["MediaBucketName"] == "myblog-dev-media"
+    # The update's change set: Env from --env, the admin's origin kept as the stack has it.
+    assert stacks.parameters("storage", "dev", {}, previous={"Project", "Env", "AdminOrigins"}) == [
+        {"ParameterKey": "Env", "ParameterValue": "dev"},
+        {"ParameterKey": "AdminOrigins", "UsePreviousValue": True},
+        {"ParameterKey": "Project", "UsePreviousValue": True},
+    ]
+
+
+def test_a_parameter_the_template_does_not_declare_fails_before_anything_is_created(cloudformation) -> None:
+    with pytest.raises(stacks.DeployError, match="declares no parameter MailDomain"):
+        stacks.deploy(cloudformation, "storage", "dev", {"MailDomain": "blog.example.com"})
+
+    assert cloudformation.describe_stacks()["Stacks"] == []
+
+
+def test_the_database_url_carries_the_master_secret(cloudformation, local_aws) -> None:
+    stacks.deploy(cloudformation, "network", "dev", {})
+    network = stacks.outputs(cloudformation, "network", "dev")
+    stacks.deploy(
+        cloudformation,
+        "database",
+        "dev",
+        {"VpcId": network["VpcId"], "SubnetIds": network["PrivateSubnetIds"]},
+    )
+    secrets = boto3.client("secretsmanager", endpoint_url=local_aws, region_name="us-east-1")
+    password = json.loads(secrets.get_secret_value(SecretId="myblog-dev-database-master")["SecretString"])["password"]
+
+    url = stacks.database_url(cloudformation, secrets, "dev")
+
+    writer = stacks.outputs(cloudformation, "database", "dev")["WriterEndpoint"]
+    assert url == f"postgres://myblog:{password}@{writer}:5432/myblog"
+
+
+def test_the_cdn_origin_is_the_blog_stages_execute_api_host(local_aws) -> None:
+    apigateway = boto3.client("apigateway", endpoint_url=local_aws, region_name="us-east-1")
+    api_id = apigateway.create_rest_api(name="myblog-blog-production")["id"]
+
+    assert stacks.api_origin(apigateway, "blog_production") == {
+        "BlogApiDomainName": f"{api_id}.execute-api.us-east-1.amazonaws.com",
+        "BlogApiOriginPath": "/blog_production",
+    }
+    with pytest.raises(stacks.DeployError, match="zappa deploy blog_dev"):
+        stacks.api_origin(apigateway, "blog_dev")
+
+
+def test_a_remote_env_file_must_hold_only_strings(tmp_path, local_aws) -> None:
+    s3 = boto3.client("s3", endpoint_url=local_aws, region_name="us-east-1")
+    s3.create_bucket(Bucket="myblog-dev-config")
+    good, bad = tmp_path / "good.json", tmp_path / "bad.json"
+    good.write_text(json.dumps({"SECRET_KEY": "s", "ALLOWED_HOSTS": "a,b"}))
+    bad.write_text(json.dumps({"SECRET_KEY": "s", "THROTTLE_PROXY_COUNT": 2}))
+
+    with pytest.raises(SystemExit, match="JSON object of strings"):
+        remote_env.upload("blog_dev", bad, s3)
+    assert remote_env.upload("blog_dev", good, s3) == "s3://myblog-dev-config/blog/environment.json"
+
+    environment = remote_env.environment("blog_dev", s3)
+    assert environment["SECRET_KEY"] == "s"
+    assert environment["SERVICE"] == "blog"  # the stage's environment_variables under it
+
+
+# --- the rehearsal -------------------------------------------------------------------------
+
+ZAPPA_SHIM = """#!{python}
+# zappa, with the touch of the new URL recorded instead of sent (the local endpoint has no URL).
+import os, sys
+from zappa import cli
+
+def touch_endpoint(self, endpoint_url):
+    with open(os.environ["REHEARSAL_TOUCHES"], "a") as touches:
+        touches.write(endpoint_url + self.stage_config.get("touch_path", "/") + "\\n")
+
+cli.ZappaCLI.touch_endpoint = touch_endpoint
+sys.exit(cli.handle())
+"""
+
+
+def project_copy(destination: Path) -> Path:
+    """The working tree (tracked and new files), with this virtualenv and the wheel cache shared."""
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    for name in filter(None, listed.split("\0")):
+        source = ROOT / name
+        if "node_modules/" in name or not source.is_file():
+            continue
+        (destination / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, destination / name)
+    (destination / ".venv").symlink_to(VENV)
+    cache = ROOT / "build" / "package-cache"
+    cache.mkdir(parents=True, exist_ok=True)
+    (destination / "build").mkdir(exist_ok=True)
+    (destination / "build" / "package-cache").symlink_to(cache)
+    return destination
+
+
+@pytest.mark.rehearse
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_the_readme_sequence_deploys_both_stages_on_the_local_endpoint(env, tmp_path, local_aws, monkeypatch) -> None:
+    moto_cloudformation.teach(monkeypatch)
+    project = project_copy(tmp_path / "project")
+    shims = tmp_path / "bin"
+    shims.mkdir()
+    (shims / "zappa").write_text(ZAPPA_SHIM.format(python=VENV / "bin" / "python"))
+    (shims / "zappa").chmod(0o755)
+    touches = tmp_path / "touches"
+    placeholders, sequence = readme_blocks()
+    fill = "".join(f"{name}={value}\n" for name, value in ENVIRONMENTS[env].items())
+    script = "set -euo pipefail\ntrap 'echo \"FAILED: $BASH_COMMAND\" >&2' ERR\n"
+    script += placeholders + fill + rehearsed_lines(sequence)
+    environment = {
+        **os.environ,
+        "PATH": f"{shims}:{VENV / 'bin'}:{os.environ['PATH']}",
+        "VIRTUAL_ENV": str(VENV),
+        "AWS_ENDPOINT_URL": local_aws,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "REHEARSAL_TOUCHES": str(touches),
+    }
+    environment.pop("DJANGO_SETTINGS_MODULE", None)
+
+    started = time.monotonic()
+    result = subprocess.run(
+        ["bash", "-c", script], cwd=project, env=environment, capture_output=True, text=True, timeout=1500
+    )
+    seconds = time.monotonic() - started
+
+    assert result.returncode == 0, f"{result.stderr[-6000:]}\n--- stdout ---\n{result.stdout[-4000:]}"
+    print(f"\nThe README sequence for {env} took {seconds:.0f} s")
+    aws = {
+        name: boto3.client(name, endpoint_url=local_aws, region_name="us-east-1")
+        for name in ("cloudformation", "lambda", "apigateway", "s3", "events", "iam")
+    }
+    deployed = {s["StackName"]: s for s in aws["cloudformation"].describe_stacks()["Stacks"]}
+    for template in ("storage", "notifications", "network", "database", "todo", "roles", "cdn"):
+        assert deployed[f"myblog-{env}-{template}"]["StackStatus"].endswith("_COMPLETE")
+
+    settings = json.loads((project / "zappa_settings.json").read_text())
+    roles = stacks.outputs(aws["cloudformation"], "roles", env)
+    for service in ("blog", "todo"):
+        stage = f"{service}_{env}"
+        assert "FROM_STACK" not in json.dumps(settings[stage])
+        assert (project / "build" / f"{stage}.zip").is_file()
+        function = aws["lambda"].get_function(FunctionName=f"myblog-{service}-{env}")["Configuration"]
+        # The role of roles.yaml, as Zappa was told with manage_roles false.
+        assert function["Role"] == roles[f"{service.title()}RoleArn"]
+        api = next(a for a in aws["apigateway"].get_rest_apis()["items"] if a["name"] == f"myblog-{service}-{env}")
+        methods = {
+            method
+            for resource in aws["apigateway"].get_resources(restApiId=api["id"], embed=["methods"])["items"]
+            for method in resource.get("resourceMethods", {})
+        }
+        assert "GET" in methods, "the post-deploy cache step added the cached GETs"
+        stage_url = f"https://{api['id']}.execute-api.us-east-1.amazonaws.com/{stage}"
+        assert f"{stage_url}/healthz" in touches.read_text().splitlines()
+        aws["s3"].head_object(Bucket=f"myblog-{env}-config", Key=f"{service}/environment.json")
+
+    blog = aws["lambda"].get_function(FunctionName=f"myblog-blog-{env}")["Configuration"]
+    dead_letters = stacks.outputs(aws["cloudformation"], "notifications", env)["TaskDeadLetterQueueArn"]
+    assert blog["DeadLetterConfig"]["TargetArn"] == dead_letters
+    # Photos: S3 calls the blog's function for new uploads (Zappa's event source and permission).
+    notifications = aws["s3"].get_bucket_notification_configuration(Bucket=f"myblog-{env}-media")
+    assert [c["LambdaFunctionArn"] for c in notifications["LambdaFunctionConfigurations"]] == [blog["FunctionArn"]]
+    policy = json.loads(aws["lambda"].get_policy(FunctionName=blog["FunctionName"])["Policy"])
+    principals = {statement["Principal"]["Service"] for statement in policy["Statement"]}
+    assert "s3.amazonaws.com" in principals
+    if env == "production":
+        assert "events.amazonaws.com" in principals  # the keep-warm rule
+        todo = aws["lambda"].get_function(FunctionName="myblog-todo-production")["Configuration"]
+        assert todo["VpcConfig"]["SubnetIds"]
+    # Static files went to the media bucket behind the CDN; the manifest went into the packages.
+    static = aws["s3"].list_objects_v2(Bucket=f"myblog-{env}-media", Prefix="static/")
+    assert static["KeyCount"] > 0
+    assert (project / "build" / "static-manifest").is_dir()
+    # The CDN's origin is the blog's API, set after its deploy.
+    cdn = {p["ParameterKey"]: p["ParameterValue"] for p in deployed[f"myblog-{env}-cdn"]["Parameters"]}
+    blog_api = next(a for a in aws["apigateway"].get_rest_apis()["items"] if a["name"] == f"myblog-blog-{env}")
+    assert cdn["BlogApiDomainName"] == f"{blog_api['id']}.execute-api.us-east-1.amazonaws.com"
+    assert cdn["BlogApiOriginPath"] == f"/blog_{env}"
