@@ -63,6 +63,12 @@ SOURCES: dict[str, Output | Operator] = {
     "DAX_ENDPOINT": Output("todo", "DaxEndpoint"),
 }
 ROLE_OUTPUTS = {"blog": Output("roles", "BlogRoleArn"), "todo": Output("roles", "TodoRoleArn")}
+# A stage in the VPC has network.yaml's group (HTTPS to AWS APIs) and the group that reaches its
+# own resource there: the blog its database, the todo stage DAX (when DAX is on).
+CLIENT_GROUP_OUTPUTS = {
+    "blog": Output("database", "DatabaseClientSecurityGroupId"),
+    "todo": Output("todo", "DaxClientSecurityGroupId"),
+}
 
 
 def stage_config(stage: str, settings: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -179,11 +185,14 @@ def write(stage: str, cloudformation: Any, settings_file: Path = SETTINGS_FILE) 
         own["authorizer"] = {**config["authorizer"], "provider_arns": [output(Output("todo", "UserPoolArn"))]}
         changed.append("authorizer")
     if "vpc_config" in config:
+        if service == "blog" and not output(Output("network", "NatGatewayId")):
+            # Only a NAT gateway reaches the SES API and SNS's signing certificates from the VPC.
+            raise SystemExit(
+                f"{stage}: the blog calls SES and downloads SNS certificates, which only a NAT gateway reaches "
+                f"from the VPC: deploy network.yaml with EnableNat=true"
+            )
         subnets = (output(Output("network", "PrivateSubnetIds")) or "").split(",")
-        groups = [
-            output(Output("network", "LambdaSecurityGroupId")),
-            output(Output("todo", "DaxClientSecurityGroupId")),
-        ]
+        groups = [output(Output("network", "LambdaSecurityGroupId")), output(CLIENT_GROUP_OUTPUTS[service])]
         own["vpc_config"] = {"SubnetIds": subnets, "SecurityGroupIds": [group for group in groups if group]}
         changed.append("vpc_config")
     settings_file.write_text(json.dumps(settings, indent=4) + "\n")

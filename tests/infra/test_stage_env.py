@@ -80,9 +80,10 @@ def test_writing_the_outputs_completes_a_stage(stage, tmp_path, monkeypatch) -> 
         assert config["authorizer"]["provider_arns"] == [f"myblog-{env}-todo:UserPoolArn"]
         assert config["environment_variables"]["COGNITO_USER_POOL_ID"] == f"myblog-{env}-todo:UserPoolId"
     if "vpc_config" in config:
+        client_group = stage_env.CLIENT_GROUP_OUTPUTS[service]
         assert config["vpc_config"]["SecurityGroupIds"] == [
             f"myblog-{env}-network:LambdaSecurityGroupId",
-            f"myblog-{env}-todo:DaxClientSecurityGroupId",
+            f"myblog-{env}-{client_group.template}:{client_group.key}",
         ]
 
 
