@@ -14,6 +14,10 @@ calls AWS refuses behind noise). Corrected here, for the services the two Lambda
 - Lambda's ``Invoke`` operation is the IAM action ``lambda:InvokeFunction``.
 - SES v2 ``SendEmail`` needs ``ses:SendEmail`` on the sending identity and on the configuration set.
 - S3 ``HeadBucket`` needs ``s3:ListBucket``.
+- Presigned URLs and POST forms carry their credentials in the query or the form, where moto's
+  enforcement never looks (HTTP 500): their key, session token and action are checked as a
+  header-signed request's would be (a form's PutObject on the key it writes, as AWS does). The
+  signature itself is not verified, as moto never verifies one of a presigned request.
 - A role made by CloudFormation keeps its inline policies as dicts, which moto's evaluation
   cannot read (HTTP 500), with a statement that was ``!Ref AWS::NoValue`` left as null (AWS
   drops it): they are given to it as the JSON text ``PutRolePolicy`` would store, without nulls.
@@ -31,6 +35,8 @@ import sys
 from typing import Any
 from urllib.parse import unquote
 
+from moto import settings as moto_settings
+from moto.core.authorization import ActionAuthenticatorMixin
 from moto.iam.access_control import AssumedRoleAccessKey, IAMRequestBase
 from moto.server import ThreadedMotoServer
 
@@ -110,7 +116,44 @@ def _as_stored(policy: Any) -> Any:
     return json.dumps(policy)
 
 
+def _query_credentials(request: Any, iam_request_cls: type, resource: str) -> bool:
+    """Authorise a presigned request (query or POST form credentials); False when it is not one."""
+    if "Authorization" in request.headers:
+        return False
+    params = {name.lower(): values[0] for name, values in getattr(request, "querystring", {}).items() if values}
+    if "x-amz-credential" not in params:
+        return False
+    headers = {
+        "Authorization": f"AWS4-HMAC-SHA256 Credential={params['x-amz-credential']}, SignedHeaders=host, "
+        f"Signature={params.get('x-amz-signature', '')}",
+    }
+    if "x-amz-security-token" in params:
+        headers["X-Amz-Security-Token"] = params["x-amz-security-token"]
+    if request.method == "POST" and "key" in params and resource.count("/") == 0:
+        resource = f"{resource}/{params['key']}"  # a form's PutObject is on the key it writes
+    iam_request = iam_request_cls(
+        account_id=request.current_account,
+        method=request.method,
+        path=request.raw_path,
+        data=request.data,
+        body=request.raw_body,
+        headers=headers,
+        action=request._get_action(),
+    )
+    iam_request.check_action_permitted(resource)
+    return True
+
+
 def install() -> None:
+    authenticate = ActionAuthenticatorMixin._authenticate_and_authorize_action
+
+    def authenticate_and_authorize(self: Any, iam_request_cls: type, resource: str = "*") -> None:
+        enforced = ActionAuthenticatorMixin.request_count >= moto_settings.INITIAL_NO_AUTH_ACTION_COUNT
+        if enforced and _query_credentials(self, iam_request_cls, resource):
+            return
+        authenticate(self, iam_request_cls, resource)
+
+    ActionAuthenticatorMixin._authenticate_and_authorize_action = authenticate_and_authorize  # type: ignore[method-assign]
     original = IAMRequestBase.check_action_permitted
     collect_policies = AssumedRoleAccessKey.collect_policies
 
