@@ -32,7 +32,7 @@ from django.utils.http import http_date
 from moto.apigateway.models import apigateway_backends
 from moto.core.models import DEFAULT_ACCOUNT_ID
 
-from infra.apigw_cache import ACCESS_TOKEN_SCOPES, PLANS, StageCache, service_of, stage_settings
+from infra.apigw_cache import ACCESS_TOKEN_SCOPES, PLANS, StageCache, main, service_of, stage_settings
 from myblog.aws import cognito
 from myblog.errors import ServiceUnavailable
 from tests.factories import PostFactory
@@ -108,15 +108,15 @@ def serve_update_method(params: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
     for operation in params.get("patchOperations", []):
         allowed = UPDATE_METHOD_OPS.get(operation["path"], set())
         assert operation["op"] in allowed, f"AWS refuses UpdateMethod {operation} (supports {allowed or 'nothing'})"
-        if operation["path"] == "/authorizationScopes":
-            scopes = list(method.authorization_scopes or [])
-            if operation["op"] == "add" and operation["value"] not in scopes:
-                scopes.append(operation["value"])
-            elif operation["op"] == "remove":
-                scopes = [scope for scope in scopes if scope != operation["value"]]
-            method.authorization_scopes = scopes
+        assert operation["path"] == "/authorizationScopes", f"not emulated here: {operation}"
+        scopes = list(method.authorization_scopes or [])
+        # What AWS does with a scope added twice is not documented: an idempotent step never asks.
+        assert (operation["op"] == "add") != (operation["value"] in scopes), f"{operation} on scopes {scopes}"
+        if operation["op"] == "add":
+            scopes.append(operation["value"])
         else:
-            setattr(method, {"/authorizerId": "authorizer_id"}.get(operation["path"], "unused"), operation["value"])
+            scopes.remove(operation["value"])
+        method.authorization_scopes = scopes
     return types.SimpleNamespace(status_code=200, headers={}), method.to_json()
 
 
@@ -132,7 +132,11 @@ def as_aws(client: Any) -> Any:
 
     def answer(model: Any, **kwargs: Any) -> Any:
         # before-call sees the serialized request; the parameters are the ones just recorded.
-        return serve_update_method(client.sent[-1][1]) if model.name == "UpdateMethod" else None
+        if model.name == "UpdateMethod":
+            return serve_update_method(client.sent[-1][1])
+        if model.name == "FlushStageCache":  # moto has none; AWS answers 202 with no body
+            return types.SimpleNamespace(status_code=202, headers={}), {}
+        return None
 
     client.meta.events.register("provide-client-params.apigateway", record)
     client.meta.events.register("before-call.apigateway", answer)
@@ -647,8 +651,53 @@ def test_a_stage_of_no_known_service_is_refused() -> None:
 
 
 def test_the_step_by_hand_refuses_a_stage_not_in_the_settings(capsys) -> None:
-    from infra.apigw_cache import main
-
     with pytest.raises(SystemExit):
         main(["nosuch_dev"])
     assert "no stage 'nosuch_dev'" in capsys.readouterr().err
+
+
+@pytest.fixture
+def by_hand(monkeypatch, templates, local_aws):
+    """`python -m infra.apigw_cache STAGE [--flush]` against the API of the stage's template."""
+    clients: list[Any] = []
+    real_client = boto3.client
+
+    def client(service: str, *args: Any, **kwargs: Any) -> Any:
+        made = real_client(service, *args, **kwargs)
+        if service == "apigateway":
+            clients.append(as_aws(made))
+        return made
+
+    monkeypatch.setattr(boto3, "client", client)
+
+    def run(stage: str, *options: str) -> tuple[str, list[tuple[str, dict[str, Any]]]]:
+        api_id = build_api(as_aws(real_client("apigateway", region_name=REGION)), templates[stage])
+        assert main([stage, *options]) == 0
+        return api_id, [call for made in clients for call in made.sent]
+
+    return run
+
+
+def test_the_step_by_hand_scopes_and_caches_the_api_of_the_stage_as_the_callback_does(by_hand) -> None:
+    api_id, sent = by_hand("todo_dev")
+
+    scoped = [params for operation, params in sent if operation == "UpdateMethod"]
+    assert {(p["restApiId"], p["httpMethod"]) for p in scoped} == {(api_id, "ANY")} and len(scoped) == 2
+    deployments = [params for operation, params in sent if operation == "CreateDeployment"]
+    assert deployments == [
+        {
+            "restApiId": api_id,
+            "stageName": "todo_dev",
+            "description": deployments[0]["description"],
+            "cacheClusterEnabled": True,
+            "cacheClusterSize": "0.5",
+        }
+    ]
+
+
+def test_after_an_incident_the_operator_flushes_the_stage_cache_and_changes_nothing_else(by_hand) -> None:
+    api_id, sent = by_hand("blog_dev", "--flush")
+
+    assert [call for call in sent if not call[0].startswith("Get")] == [
+        ("FlushStageCache", {"restApiId": api_id, "stageName": "blog_dev"})
+    ]
