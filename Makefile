@@ -54,6 +54,13 @@ test: $(STAMP) lint browser-deps $(IAM_STAMP)
 package: $(STAMP)
 	$(PY) scripts/package.py $(if $(STAGES),--stages "$(STAGES)")
 
+# The rehearsal's slower part (issue 11, point 1): each stage run from its unpacked package with
+# the environment Lambda sets (its role's temporary credentials from STS), read-only code and a
+# writable TMPDIR only, against a moto server that enforces IAM (tests/rehearsal/). About a minute.
+.PHONY: rehearse
+rehearse: $(STAMP)
+	$(PY) -m pytest tests/rehearsal
+
 # Benchmarks (README "Benchmarks"): ratios measured in one run, JSON in benchmarks/results/,
 # one chart of every ratio against its target (benchmarks/results/ratios.png). Run by hand.
 .PHONY: bench bench-deps
