@@ -211,6 +211,17 @@ TEMPLATE_PROPERTIES = {
         "RestApiId",
     },
 }
+# A method's Integration property → PutIntegration's parameter.
+INTEGRATION_PARAMETERS = {
+    "Type": "type",
+    "Uri": "uri",
+    "IntegrationHttpMethod": "integrationHttpMethod",
+    "Credentials": "credentials",
+    "CacheKeyParameters": "cacheKeyParameters",
+    "CacheNamespace": "cacheNamespace",
+    "RequestTemplates": "requestTemplates",
+    "PassthroughBehavior": "passthroughBehavior",
+}
 
 
 def build_api(apigw: Any, template: dict) -> str:
@@ -219,11 +230,14 @@ def build_api(apigw: Any, template: dict) -> str:
     resources = template["Resources"]
     for name, resource in resources.items():
         unknown = set(resource["Properties"]) - TEMPLATE_PROPERTIES.get(resource["Type"], set())
+        if resource["Type"] == "AWS::ApiGateway::Method":
+            unknown |= set(resource["Properties"]["Integration"]) - {*INTEGRATION_PARAMETERS, "IntegrationResponses"}
         assert not unknown, f"{name} ({resource['Type']}): properties this rehearsal does not build: {unknown}"
     api = resources["Api"]["Properties"]
-    api_id = apigw.create_rest_api(
-        name=api["Name"], description=api["Description"], endpointConfiguration={"types": api["EndpointConfiguration"]["Types"]}
-    )["id"]  # fmt: skip
+    endpoint = {"types": api["EndpointConfiguration"]["Types"]}
+    api_id = apigw.create_rest_api(name=api["Name"], description=api["Description"], endpointConfiguration=endpoint)[
+        "id"
+    ]
     ids = {"root": next(r["id"] for r in apigw.get_resources(restApiId=api_id)["items"] if r["path"] == "/")}
 
     def ref(value: Any) -> str:
@@ -232,22 +246,24 @@ def build_api(apigw: Any, template: dict) -> str:
     for name, resource in resources.items():
         props = resource["Properties"]
         if resource["Type"] == "AWS::ApiGateway::Resource":
-            ids[name] = apigw.create_resource(
+            created = apigw.create_resource(
                 restApiId=api_id, parentId=ref(props["ParentId"]), pathPart=props["PathPart"]
-            )["id"]
+            )
+            ids[name] = created["id"]
         elif resource["Type"] == "AWS::ApiGateway::Authorizer":
             ids[name] = apigw.create_authorizer(
-                restApiId=api_id, name=props["Name"], type=props["Type"], providerARNs=props["ProviderARNs"],
-                identitySource=props["IdentitySource"], authorizerUri=props["AuthorizerUri"],
-            )["id"]  # fmt: skip
+                restApiId=api_id,
+                name=props["Name"],
+                type=props["Type"],
+                providerARNs=props["ProviderARNs"],
+                identitySource=props["IdentitySource"],
+                authorizerUri=props["AuthorizerUri"],
+            )["id"]
     for resource in resources.values():
         if resource["Type"] != "AWS::ApiGateway::Method":
             continue
-        props, where = (
-            resource["Properties"],
-            {"restApiId": api_id, "resourceId": ref(resource["Properties"]["ResourceId"])},
-        )
-        where["httpMethod"] = props["HttpMethod"]
+        props = resource["Properties"]
+        where = {"restApiId": api_id, "resourceId": ref(props["ResourceId"]), "httpMethod": props["HttpMethod"]}
         auth = {"authorizerId": ids[props["AuthorizerId"]["Ref"]]} if "AuthorizerId" in props else {}
         if "AuthorizationScopes" in props:
             auth["authorizationScopes"] = props["AuthorizationScopes"]
@@ -258,27 +274,23 @@ def build_api(apigw: Any, template: dict) -> str:
             **auth,
         )
         integration = props["Integration"]
-        optional = {
-            "integrationHttpMethod": integration.get("IntegrationHttpMethod"), "credentials": integration.get("Credentials"),
-            "cacheKeyParameters": integration.get("CacheKeyParameters"), "cacheNamespace": integration.get("CacheNamespace"),
-            "requestTemplates": integration.get("RequestTemplates"), "passthroughBehavior": integration.get("PassthroughBehavior"),
-        }  # fmt: skip
         apigw.put_integration(
-            **where,
-            type=integration["Type"],
-            uri=integration["Uri"],
-            **{k: v for k, v in optional.items() if v is not None},
+            **where, **{INTEGRATION_PARAMETERS[k]: v for k, v in integration.items() if k in INTEGRATION_PARAMETERS}
         )
         for response in props.get("MethodResponses", []):
             apigw.put_method_response(
-                **where, statusCode=response["StatusCode"], responseParameters=response.get("ResponseParameters", {}),
+                **where,
+                statusCode=response["StatusCode"],
+                responseParameters=response.get("ResponseParameters", {}),
                 responseModels=response.get("ResponseModels", {}),
-            )  # fmt: skip
+            )
         for response in integration.get("IntegrationResponses", []):
             apigw.put_integration_response(
-                **where, statusCode=response["StatusCode"], responseParameters=response.get("ResponseParameters", {}),
+                **where,
+                statusCode=response["StatusCode"],
+                responseParameters=response.get("ResponseParameters", {}),
                 responseTemplates=response.get("ResponseTemplates", {}),
-            )  # fmt: skip
+            )
     return api_id
 
 
@@ -369,19 +381,25 @@ def test_every_to_do_method_behind_the_authorizer_takes_access_tokens_and_prefli
     assert {("/", "ANY"), ("/{proxy+}", "ANY"), ("/", "OPTIONS"), ("/{proxy+}", "OPTIONS")} | CACHED <= set(methods)
 
 
-def test_no_method_the_template_authorizes_loses_its_authorizer(deployed) -> None:
-    api = deployed("todo_dev")
-    paths = {"Fn::GetAtt": "/"} | {
+def template_methods(template: dict) -> dict[tuple[str, str], dict[str, Any]]:
+    """(path, HTTP method) → the properties of each method of Zappa's template."""
+    paths = {
         name: f"/{resource['Properties']['PathPart']}"
-        for name, resource in api.template["Resources"].items()
+        for name, resource in template["Resources"].items()
         if resource["Type"] == "AWS::ApiGateway::Resource"
     }
-    authorized = {
-        (paths["Fn::GetAtt" if "Fn::GetAtt" in r["Properties"]["ResourceId"] else r["Properties"]["ResourceId"]["Ref"]],
-         r["Properties"]["HttpMethod"])
-        for r in api.template["Resources"].values()
-        if r["Type"] == "AWS::ApiGateway::Method" and r["Properties"]["AuthorizationType"] != "NONE"
-    }  # fmt: skip
+    found = {}
+    for resource in template["Resources"].values():
+        if resource["Type"] == "AWS::ApiGateway::Method":
+            props = resource["Properties"]
+            path = "/" if "Fn::GetAtt" in props["ResourceId"] else paths[props["ResourceId"]["Ref"]]
+            found[(path, props["HttpMethod"])] = props
+    return found
+
+
+def test_no_method_the_template_authorizes_loses_its_authorizer(deployed) -> None:
+    api = deployed("todo_dev")
+    authorized = {key for key, props in template_methods(api.template).items() if props["AuthorizationType"] != "NONE"}
 
     methods = api.methods()
 
@@ -390,23 +408,17 @@ def test_no_method_the_template_authorizes_loses_its_authorizer(deployed) -> Non
 
 
 def test_the_access_token_the_app_accepts_passes_the_authorizer_of_every_method_and_the_id_token_does_not(
-    deployed, local_aws
+    deployed, todo_user
 ) -> None:
-    cognito.forget_resolved_ids()
-    tokens.key_set.cache_clear()
-    idp = boto3.client("cognito-idp", endpoint_url=local_aws, region_name=REGION)
-    user = sign_up_and_in(
-        idp, client_id=cognito.app_client_id(), pool_id=cognito.user_pool_id(), email="scopes@example.com"
-    )
     api = deployed("todo_dev")
 
-    assert tokens.verify_access_token(user.access_token).sub == user.sub
+    assert tokens.verify_access_token(todo_user.access_token).sub == todo_user.sub
     for (path, http_method), method in api.methods().items():
         if method["authorizationType"] == "COGNITO_USER_POOLS":
-            assert authorizer_accepts(method, user.access_token), (
+            assert authorizer_accepts(method, todo_user.access_token), (
                 f"API Gateway refuses the app's token: {http_method} {path}"
             )
-            assert not authorizer_accepts(method, user.id_token), f"{http_method} {path}"
+            assert not authorizer_accepts(method, todo_user.id_token), f"{http_method} {path}"
 
 
 def test_the_blog_has_no_authorizer_anywhere(deployed) -> None:
