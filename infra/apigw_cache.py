@@ -27,8 +27,8 @@ After every ``zappa deploy`` / ``zappa update`` (Zappa's ``callbacks.post`` runs
 
 An answer is kept for the TTL whatever its status: API Gateway ignores the integration's
 ``Cache-Control`` and has no per-status rule for proxy integrations. So a 503 of an outage can be
-served again for its key until the TTL ends. The to-do app retries after a 5xx (and re-reads after
-its own write) with ``fresh=<anything new>``, which is part of the key and misses the cache; for
+served again for its key until the TTL ends. So the to-do app must retry a 5xx (and re-read after
+its own write) with a new ``fresh=<anything>``, which is part of the key and misses the cache; for
 the blog, ``python -m infra.apigw_cache STAGE --flush`` empties the stage cache after an incident.
 """
 
