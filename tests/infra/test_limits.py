@@ -240,11 +240,11 @@ def deployed(template: str, env: str, region: str) -> Template:
         "EnableDax": "true",
         "EnableGlobal": "true",
         "ReaderInstance": "true",
+        "BlogInVpc": "true",
         "TodoInVpc": "true",
         "TodoUsesDax": "true",
         "VpcId": "vpc-0123456789abcdef0",
         "SubnetIds": "subnet-0123456789abcdef0,subnet-0123456789abcdef1",
-        "ClientSecurityGroupId": "sg-0123456789abcdef0",
         # cdn.yaml and updates_cdn.yaml: the other stacks' outputs they are deployed with.
         "MediaBucketName": media,
         "MediaBucketRegionalDomainName": f"{media}.s3.{region}.amazonaws.com",
