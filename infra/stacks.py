@@ -146,7 +146,14 @@ def main(argv: list[str] | None = None) -> int:
     origin_parser.add_argument("stage", help="e.g. blog_production")
     url_parser = actions.add_parser("database-url", help="the blog's DATABASE_URL from database.yaml's outputs")
     url_parser.add_argument("--env", required=True)
-    args = parser.parse_intermixed_args(argv)
+    # Name=Value pairs may follow --env (as in the README): argparse leaves those over.
+    args, rest = parser.parse_known_args(argv)
+    if rest and args.action != "deploy":
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    try:
+        parameters = dict(args.parameters if args.action == "deploy" else []) | dict(map(_assignment, rest))
+    except argparse.ArgumentTypeError as exc:
+        parser.error(str(exc))
     if args.action not in ("api-origin", "database-url") and not (INFRA_DIR / f"{args.template}.yaml").is_file():
         parser.error(f"no template infra/{args.template}.yaml")
     import boto3
@@ -162,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
             print(database_url(cloudformation, boto3.client("secretsmanager"), args.env))
             return 0
         if args.action == "deploy":
-            status = deploy(cloudformation, args.template, args.env, dict(args.parameters))
+            status = deploy(cloudformation, args.template, args.env, parameters)
             print(f"{stack_name(args.template, args.env)}: {status}")
         values = outputs(cloudformation, args.template, args.env)
         if args.action == "outputs" and args.key:

@@ -213,12 +213,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("action", choices=["check", "write"])
     parser.add_argument("stage")
     parser.add_argument("--remote", action="store_true", help="read the stage's remote_env file on S3 (check)")
+    parser.add_argument(
+        "--certificate-arn", default="", help="write: the ACM certificate of the stage's custom domain, if it has one"
+    )
     args = parser.parse_args(argv)
     if args.action == "write":
         import boto3
 
         region = stage_config(args.stage).get("aws_region")
         changed = write(args.stage, boto3.client("cloudformation", region_name=region))
+        if args.certificate_arn and "domain" in stage_config(args.stage):
+            settings = json.loads(SETTINGS_FILE.read_text())
+            settings[args.stage]["certificate_arn"] = args.certificate_arn
+            SETTINGS_FILE.write_text(json.dumps(settings, indent=4) + "\n")
+            changed.append("certificate_arn")
         print(f"{args.stage}: wrote {', '.join(changed)} into zappa_settings.json")
         return 0
     remote = remote_env_keys(stage_config(args.stage)) if args.remote else None

@@ -12,6 +12,9 @@ the deploy rehearsal (tests only; product code deploys to AWS as it is).
   creates the resource through the service API with infra.bootstrap's creators (from the same
   template, with the stack's parameters) where moto has the API, and answers Ref and Fn::GetAtt
   with the ids and attributes the endpoint gave it; a type without a creator gets a made-up id.
+- Zappa's API Gateway template: moto skips its authorizer and fails on (or thins out) its methods;
+  both are made through moto's API Gateway backend with every property Zappa sets. UpdateMethod
+  (the post-deploy step scopes the authorized methods with it) is served as AWS applies it.
 """
 
 import json
@@ -20,6 +23,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from moto.apigateway.models import apigateway_backends
+from moto.apigateway.responses import APIGatewayResponse
 from moto.cloudformation import models, parsing, responses
 
 from infra import bootstrap
@@ -173,9 +178,114 @@ class StandIn:
         return None
 
 
+class ApiGatewayAuthorizer(StandIn):
+    """moto skips this type: a Cognito authorizer of Zappa's template would be missing."""
+
+    resource_type = "AWS::ApiGateway::Authorizer"
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kwargs: Any
+    ) -> "StandIn":
+        props = cloudformation_json["Properties"]
+        authorizer = apigateway_backends[account_id][region_name].create_authorizer(
+            props["RestApiId"],
+            props["Name"],
+            props["Type"],
+            provider_arns=props.get("ProviderARNs"),
+            authorizer_uri=props.get("AuthorizerUri"),
+            authorizer_credentials=props.get("AuthorizerCredentials"),
+            identity_source=props.get("IdentitySource"),
+            authorizer_result_ttl=props.get("AuthorizerResultTtlInSeconds"),
+        )
+        return cls(authorizer.id, {}, kwargs["LogicalId"])
+
+
+class ApiGatewayMethod(StandIn):
+    """moto's model of this type fails on an integration without IntegrationHttpMethod (Zappa's CORS
+    OPTIONS mocks) and drops the authorizer, the integration's Credentials and the responses."""
+
+    resource_type = "AWS::ApiGateway::Method"
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kwargs: Any
+    ) -> "StandIn":
+        props = cloudformation_json["Properties"]
+        backend = apigateway_backends[account_id][region_name]
+        method = (props["RestApiId"], props["ResourceId"], props["HttpMethod"])
+        backend.put_method(
+            *method,
+            props.get("AuthorizationType"),
+            props.get("ApiKeyRequired"),
+            request_parameters=props.get("RequestParameters"),
+            authorizer_id=props.get("AuthorizerId"),
+            authorization_scopes=props.get("AuthorizationScopes"),
+        )
+        for response in props.get("MethodResponses", []):
+            backend.put_method_response(
+                *method, response["StatusCode"], response.get("ResponseModels"), response.get("ResponseParameters")
+            )
+        integration = props.get("Integration")
+        if integration:
+            backend.put_integration(
+                *method,
+                integration["Type"],
+                integration.get("Uri"),
+                integration.get("IntegrationHttpMethod"),
+                credentials=integration.get("Credentials"),
+                request_templates=integration.get("RequestTemplates"),
+                passthrough_behavior=integration.get("PassthroughBehavior"),
+                cache_namespace=integration.get("CacheNamespace"),
+                request_parameters=integration.get("RequestParameters"),
+                content_handling=integration.get("ContentHandling"),
+            )
+            for response in integration.get("IntegrationResponses", []):
+                backend.put_integration_response(
+                    *method,
+                    response["StatusCode"],
+                    response.get("SelectionPattern"),
+                    response.get("ResponseTemplates"),
+                    response.get("ResponseParameters"),
+                    response.get("ContentHandling"),
+                )
+        return cls("-".join(method), {}, kwargs["LogicalId"])
+
+
 STAND_INS: dict[str, type[StandIn]] = {
     kind: type(kind.replace("::", ""), (StandIn,), {"resource_type": kind}) for kind in SKIPPED
+} | {model.resource_type: model for model in (ApiGatewayAuthorizer, ApiGatewayMethod)}
+
+
+# UpdateMethod's patch paths: the operations AWS accepts on each (API Gateway's PATCH reference),
+# and the attribute of moto's Method model that holds the value.
+METHOD_PATCHES = {
+    "/authorizationScopes": (("add", "remove"), "authorization_scopes"),
+    "/authorizationType": (("replace",), "authorization_type"),
+    "/authorizerId": (("replace",), "authorizer_id"),
+    "/apiKeyRequired": (("replace",), "api_key_required"),
+    "/operationName": (("replace",), "operation_name"),
+    "/requestValidatorId": (("replace",), "request_validator_id"),
 }
+
+
+def _update_method(self: Any) -> Any:
+    """UpdateMethod, which moto's API Gateway lacks (it answers 500), as AWS applies its patches."""
+    _, _, api_id, _, resource_id, _, verb = self.path.split("/")[:7]
+    method = self.backend.get_method(api_id, resource_id, verb)
+    for patch in json.loads(self.body or "{}").get("patchOperations", []):
+        operations, attribute = METHOD_PATCHES.get(patch["path"], ((), ""))
+        if patch["op"] not in operations:
+            error = {"message": f"Invalid patch operation {patch['op']} {patch['path']}"}
+            return 400, {"x-amzn-ErrorType": "BadRequestException"}, json.dumps(error)
+        if attribute == "authorization_scopes":
+            scopes = list(method.authorization_scopes or [])
+            scopes.append(patch["value"]) if patch["op"] == "add" else scopes.remove(patch["value"])
+            method.authorization_scopes = scopes
+        else:
+            value = patch.get("value")
+            setattr(method, attribute, value == "true" if attribute == "api_key_required" else value)
+    return 200, {}, json.dumps(method.to_json())
 
 
 def _previous_values(stack: Any) -> dict[str, Any]:
@@ -197,5 +307,6 @@ def teach(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(models.CloudFormationBackend, "execute_change_set", execute_change_set)
     monkeypatch.setattr(responses.CloudFormationResponse, "_validate_different_update", lambda *args: None)
     monkeypatch.setattr(models.Stack, "stack_parameters", property(_previous_values))
+    monkeypatch.setattr(APIGatewayResponse, "update_method", _update_method, raising=False)
     resource_class = parsing.resource_class_from_type
     monkeypatch.setattr(parsing, "resource_class_from_type", lambda kind: STAND_INS.get(kind) or resource_class(kind))
