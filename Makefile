@@ -47,7 +47,7 @@ $(IAM_STAMP): tests/iam/package.json tests/iam/package-lock.json | node-deps
 	@touch $@
 
 test: $(STAMP) lint browser-deps $(IAM_STAMP)
-	$(PY) -m pytest
+	$(PY) -m pytest -m "not rehearse"
 
 # One Lambda zip per stage of zappa_settings.json (or STAGES="dev production") in build/,
 # from wheels for the python3.11 runtime (DESIGN decision 11); see README "Running on Lambda".
@@ -57,9 +57,11 @@ package: $(STAMP)
 # The rehearsal's slower part (issue 11, point 1): each stage run from its unpacked package with
 # the environment Lambda sets (its role's temporary credentials from STS), read-only code and a
 # writable TMPDIR only, against a moto server that enforces IAM (tests/rehearsal/). About a minute.
+# Then README "The sequence" run as written for dev and production (tests marked rehearse). ~80 s.
 .PHONY: rehearse
 rehearse: $(STAMP)
 	$(PY) -m pytest tests/rehearsal
+	$(PY) -m pytest -m rehearse tests/infra
 
 # Benchmarks (README "Benchmarks"): ratios measured in one run, JSON in benchmarks/results/,
 # one chart of every ratio against its target (benchmarks/results/ratios.png). Run by hand.
