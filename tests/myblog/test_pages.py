@@ -122,3 +122,13 @@ def test_an_unknown_page_is_an_html_404_that_is_not_cached(client):
 def test_pages_are_read_only(client):
     assert client.post("/").status_code == 405
     assert client.post("/feed/").status_code == 405
+
+
+@pytest.mark.parametrize("path", ["/", "/api/blog/posts/"])
+def test_a_forwarded_host_that_is_not_allowed_gets_a_400_not_a_server_error(client, settings, path):
+    # Every deployed stage trusts X-Forwarded-Host (CloudFront sends the viewer's host); a request
+    # that forges one must be refused as bad input, and the error page must not ask for the host.
+    settings.USE_X_FORWARDED_HOST = True
+    client.raise_request_exception = False
+    response = client.get(path, headers={"x-forwarded-host": "evil.example"})
+    assert response.status_code == 400
