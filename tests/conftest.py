@@ -9,6 +9,9 @@ from django.core.cache import caches
 from infra.bootstrap import bootstrap
 from infra.local_endpoint import ThreadedEndpoint
 
+# Records every AWS call of the session and evaluates it against its production role (tests/iam/).
+pytest_plugins = ["tests.iam.plugin"]
+
 # Modules that build boto3 clients at import (zappa.asynchronous, imported with the task modules
 # that some test files import at collection) need a region then, as on Lambda, where it is set.
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")

@@ -9,9 +9,13 @@ are wrapped). A call is attributed by the code that makes it, found on the call 
   (the remote_env read at cold start) → the role of the stage it runs;
 - a client signed with credentials the Cognito identity pool handed out → the identity pool's
   authenticated role, with the user's ``sub`` as principal tag (what the mobile app does itself);
-- ``tests/`` (fixtures, assertions), ``infra/`` (the local bootstrap, operator tools) and the
-  lookups by name that only run where settings give no ids → not a production call: counted, not
-  evaluated.
+- ``tests/`` (fixtures, assertions), ``infra/`` (the local bootstrap, operator tools), a
+  developer's command and the lookups by name that only run where settings give no ids, and calls
+  on resources a test made up (``no-such-bucket``) → not a production call: counted, not evaluated.
+
+Names are translated to production's (roles.py). A HeadObject answered 404 adds the check S3 makes
+before it says 404 rather than 403: s3:ListBucket on the bucket, without s3:prefix.
+Calls made in subprocesses (the packaged-zip rehearsal, `zappa` commands) are not seen here.
 """
 
 import base64
@@ -174,14 +178,15 @@ def instrument(client: Any) -> None:
 
     def object_missing(http_response: Any, model: Any, context: dict[str, Any], **_: Any) -> None:
         # S3 answers 404 for a missing key only to a caller allowed s3:ListBucket on the bucket
-        # (without s3:prefix: the object request carries none); others get 403 AccessDenied.
+        # (without s3:prefix: the object request carries none); others get 403. HeadObject is how
+        # code asks "does it exist" (django-storages' exists() too); a GetObject of a missing key
+        # is an error to the code either way (NoSuchKey or AccessDenied), so it is not flagged.
         if http_response is not None and http_response.status_code == 404 and "iam_params" in context:
             record(owner(), service, "MissingObject", context["iam_params"], sys._getframe(1))
 
     client.meta.events.register("before-parameter-build", before_parameter_build)
     if service == "s3":
         client.meta.events.register("after-call.s3.HeadObject", object_missing)
-        client.meta.events.register("after-call.s3.GetObject", object_missing)
     if service == "cognito-identity":
         client.meta.events.register("after-call.cognito-identity.GetCredentialsForIdentity", credentials_issued)
     if hasattr(client, "generate_presigned_post"):
