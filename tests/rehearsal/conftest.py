@@ -2,7 +2,6 @@
 for the whole session; each test drives a flow through a stage's Lambda function."""
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -34,15 +33,3 @@ def blog(rehearsal: Rehearsal) -> LambdaFunction:
 @pytest.fixture(scope="session")
 def todo(rehearsal: Rehearsal) -> LambdaFunction:
     return rehearsal.function(STAGES["todo"])
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The rehearsal runs when asked for (`make rehearse`: pytest tests/rehearsal), not within
-    `make test`'s whole-suite run, which it would lengthen by a minute."""
-    here = Path(__file__).resolve().parent
-    if any(Path(str(arg).split("::")[0]).resolve().is_relative_to(here) for arg in config.args):
-        return
-    ours = [item for item in items if item.path.is_relative_to(here)]
-    if ours:
-        config.hook.pytest_deselected(items=ours)
-        items[:] = [item for item in items if not item.path.is_relative_to(here)]

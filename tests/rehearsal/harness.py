@@ -26,6 +26,7 @@ import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -186,6 +187,7 @@ class Answer:
     status: int
     headers: dict[str, str]  # lower-cased names
     body: bytes
+    cookies: dict[str, str] = field(default_factory=dict)  # from every Set-Cookie
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -246,16 +248,21 @@ class LambdaFunction:
         headers: dict[str, str] | None = None,
         query: dict[str, str] | None = None,
         json_body: Any = None,
+        form: dict[str, str] | None = None,
     ) -> Answer:
         """An HTTP request through API Gateway (REST API, payload 1.0) to Zappa's handler."""
         response = self.invoke(rest_api_event(method, path, stage=self.stage, host=host, headers=headers,
-                                              query=query, json_body=json_body))  # fmt: skip
+                                              query=query, json_body=json_body, form=form))  # fmt: skip
         assert isinstance(response, dict) and "statusCode" in response, f"not an API Gateway answer: {response!r}"
         body = response.get("body") or ""
         raw = base64.b64decode(body) if response.get("isBase64Encoded") else body.encode()
-        return Answer(
-            int(response["statusCode"]), {k.lower(): str(v) for k, v in (response.get("headers") or {}).items()}, raw
-        )
+        headers = {name.lower(): str(value) for name, value in (response.get("headers") or {}).items()}
+        cookies = {}
+        for name, values in (response.get("multiValueHeaders") or {}).items():
+            if name.lower() == "set-cookie":
+                for value in values:
+                    cookies |= {name: morsel.value for name, morsel in SimpleCookie(value).items()}
+        return Answer(int(response["statusCode"]), headers, raw, cookies)
 
     def log_tail(self, lines: int = 40) -> str:
         self.log.flush()
@@ -280,11 +287,15 @@ def rest_api_event(
     headers: dict[str, str] | None = None,
     query: dict[str, str] | None = None,
     json_body: Any = None,
+    form: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """An API Gateway REST API proxy event (payload 1.0), as Zappa's integration passes it."""
     sent = {"Host": host, "X-Forwarded-Proto": "https", "X-Forwarded-Port": "443", "Accept": "*/*", **(headers or {})}
+    body = None
     if json_body is not None:
-        sent["Content-Type"] = "application/json"
+        sent["Content-Type"], body = "application/json", json.dumps(json_body)
+    if form is not None:
+        sent["Content-Type"], body = "application/x-www-form-urlencoded", urlencode(form)
     return {
         "resource": "/{proxy+}",
         "path": path,
@@ -304,7 +315,7 @@ def rest_api_event(
             "requestId": secrets.token_hex(8),
             "identity": {"sourceIp": "198.51.100.7"},
         },
-        "body": json.dumps(json_body) if json_body is not None else None,
+        "body": body,
         "isBase64Encoded": False,
     }
 
@@ -422,6 +433,7 @@ def put_remote_env(aws: LocalAws, stage_config: dict[str, Any], values: dict[str
     aws.client("s3").put_object(Bucket=location.netloc, Key=location.path.lstrip("/"), Body=json.dumps(values))
 
 
+EDITOR = ("editor", "Rehearsal-Editor-Passw0rd")
 SEED = """
 import django
 django.setup()
@@ -430,7 +442,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from myblog.models import Post
 
-author = get_user_model().objects.create(username="rehearsal", email="rehearsal@example.com")
+author = get_user_model().objects.create_superuser("editor", "editor@example.com", "{password}")
 post = Post.objects.create(
     slug="first-deploy", title="The first deploy", summary="What the rehearsal proves.",
     body="## Rehearsed\\n\\nEvery *flow* ran with the role's credentials.", author=author,
@@ -458,7 +470,7 @@ def prepare_database(aws: LocalAws, database: Path) -> None:
     env = manage_environment(aws, database)
     for args in (["migrate", "--noinput", "-v", "0"], ["createcachetable"]):
         _run([sys.executable, "manage.py", *args], env)
-    _run([sys.executable, "-c", SEED], env)
+    _run([sys.executable, "-c", SEED.format(password=EDITOR[1])], env)
 
 
 def collect_static(aws: LocalAws, database: Path) -> None:

@@ -4,14 +4,19 @@ email) and a photo's renditions (the S3 event)."""
 
 import io
 import json
+import re
 import sqlite3
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 
 import pytest
+import requests
 from PIL import Image
 
-from tests.rehearsal.harness import BLOG_HOST, CDN_DOMAIN, ENV, STAGES, LambdaFunction, Rehearsal, function_name
+from tests.rehearsal.harness import BLOG_HOST, CDN_DOMAIN, EDITOR, ENV, STAGES, LambdaFunction, Rehearsal, function_name
+
+# Slow (one local AWS and two packaged functions per session): `make rehearse`, not `make test`.
+pytestmark = pytest.mark.rehearse
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 MEDIA_BUCKET = f"myblog-{ENV}-media"
@@ -96,14 +101,44 @@ def test_subscribing_invokes_the_function_and_the_task_sends_the_welcome_email(
     assert sent_at[0] is not None
 
 
-def test_an_upload_event_makes_the_photos_renditions(rehearsal: Rehearsal, blog: LambdaFunction) -> None:
+def test_an_editor_uploads_a_photo_through_the_admin_and_the_s3_event_makes_its_renditions(
+    rehearsal: Rehearsal, blog: LambdaFunction
+) -> None:
     image = io.BytesIO()
     Image.new("RGB", (1600, 1000), (40, 120, 200)).save(image, "JPEG")
-    key = "uploads/rehearsal-harbour.jpg"
-    s3 = rehearsal.aws.client("s3")
-    s3.put_object(Bucket=MEDIA_BUCKET, Key=key, Body=image.getvalue(), ContentType="image/jpeg")
+    origin = VIA_CDN | {"Origin": f"https://{BLOG_HOST}"}
+    login_page = blog.request("GET", "/admin/login/", headers=VIA_CDN)
+    assert login_page.status == 200 and "csrftoken" in login_page.cookies, login_page.headers
+    csrf = login_page.cookies["csrftoken"]
+    form_token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login_page.text())
+    assert form_token, login_page.text()[:2000]
+    logged_in = blog.request(
+        "POST",
+        "/admin/login/",
+        headers=origin | {"Cookie": f"csrftoken={csrf}"},
+        form={"csrfmiddlewaretoken": form_token[1], "username": EDITOR[0], "password": EDITOR[1], "next": "/admin/"},
+    )
+    assert logged_in.status == 302, logged_in.text()[:2000]
+    cookie = f"csrftoken={csrf}; sessionid={logged_in.cookies['sessionid']}"
 
-    handled = blog.invoke(s3_created_event(key, len(image.getvalue())))
+    # The admin's upload form asks for a presigned POST, signed with the role's credentials...
+    presign = blog.request(
+        "POST",
+        "/admin/media/photo/add/presign/",
+        headers=origin | {"Cookie": cookie, "X-CSRFToken": csrf},
+        json_body={"filename": "harbour.jpg", "content_type": "image/jpeg", "size": len(image.getvalue())},
+    )
+    assert presign.status == 200, presign.body
+    upload = presign.json()
+    # ...which S3 accepts only with the session token among the form's fields.
+    assert upload["fields"].get("x-amz-security-token") == rehearsal.credentials[STAGES["blog"]]["AWS_SESSION_TOKEN"]
+    posted = requests.post(
+        upload["url"], data=upload["fields"], files={"file": ("harbour.jpg", image.getvalue())}, timeout=10
+    )
+    assert posted.status_code == 204, posted.text
+
+    # S3 notifies the function of the new object under uploads/.
+    handled = blog.invoke(s3_created_event(upload["key"], len(image.getvalue())))
 
     assert isinstance(handled, list) and len(handled) == 1, handled
     ((status, renditions, reason),) = query(
@@ -111,6 +146,7 @@ def test_an_upload_event_makes_the_photos_renditions(rehearsal: Rehearsal, blog:
     )
     assert status == "ready", f"{reason}\n{blog.log_tail()}"
     keys = [rendition["key"] for rendition in json.loads(renditions)]
+    s3 = rehearsal.aws.client("s3")
     stored = {item["Key"] for item in s3.list_objects_v2(Bucket=MEDIA_BUCKET, Prefix="renditions/")["Contents"]}
     assert keys and set(keys) <= stored
 

@@ -10,6 +10,9 @@ from botocore.exceptions import ClientError
 
 from tests.rehearsal.harness import STAGES, LambdaFunction, Rehearsal
 
+# Slow (one local AWS and two packaged functions per session): `make rehearse`, not `make test`.
+pytestmark = pytest.mark.rehearse
+
 
 def remote_env_location(rehearsal: Rehearsal, stage: str) -> tuple[str, str]:
     location = urlsplit(rehearsal.stage_configs[stage]["remote_env"])

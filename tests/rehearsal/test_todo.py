@@ -9,6 +9,9 @@ import requests
 
 from tests.rehearsal.harness import ENV, STAGES, LambdaFunction, Rehearsal
 
+# Slow (one local AWS and two packaged functions per session): `make rehearse`, not `make test`.
+pytestmark = pytest.mark.rehearse
+
 USER_FILES_BUCKET = f"myblog-{ENV}-user-files"
 EMAIL = "app-user@example.net"
 PASSWORD = "Rehearsal-Passw0rd!"
