@@ -22,6 +22,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -231,10 +232,16 @@ class LambdaFunction:
         assert self.process.stdin is not None
         self.process.stdin.write(json.dumps(event) + "\n")
         self.process.stdin.flush()
-        try:
-            result = json.loads(self._results.get(timeout=INVOKE_TIMEOUT_SECONDS))
-        except queue.Empty:
-            raise AssertionError(f"{self.stage}: no answer in {INVOKE_TIMEOUT_SECONDS} s\n{self.log_tail()}") from None
+        deadline = time.monotonic() + INVOKE_TIMEOUT_SECONDS
+        while True:
+            try:
+                result = json.loads(self._results.get(timeout=0.2))
+                break
+            except queue.Empty:
+                # E.g. `unshare` refused (the sandbox needs root or CAP_SYS_ADMIN): say so at once.
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    state = f"exited with {self.process.returncode}" if self.process.poll() is not None else "no answer"
+                    raise AssertionError(f"{self.stage}: {state}\n{self.log_tail()}") from None
         if "error" in result:
             raise AssertionError(f"{self.stage}: the invocation failed: {result['trace']}\n{self.log_tail()}")
         return result["ok"]
@@ -607,7 +614,10 @@ class Rehearsal:
             function.stop()
         self.recorder.stop()
         self.aws.stop()
+        # The zips and unpacked packages (~75 MiB each); the logs and the database stay.
         shutil.rmtree(self.folder / "build", ignore_errors=True)
+        for stage in STAGES.values():
+            shutil.rmtree(self.folder / stage / "task", ignore_errors=True)
 
 
 def _load_stages(settings_file: Path) -> dict[str, dict[str, Any]]:
