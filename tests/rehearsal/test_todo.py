@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.rehearsal.harness import ENV, STAGES, LambdaFunction, Rehearsal
+from tests.rehearsal.harness import API_HOST, ENV, STAGES, LambdaFunction, Rehearsal
 
 # Slow (one local AWS and two packaged functions per session): `make rehearse`, not `make test`.
 pytestmark = pytest.mark.rehearse
@@ -52,6 +52,9 @@ def test_create_read_update_and_delete_a_todo(todo: LambdaFunction, user: dict[s
     created = call(todo, user, "POST", "/api/todos/", json_body={"title": "Rehearse the deploy"})
     assert created.status == 201, created.body
     todo_id, etag = created.json()["id"], created.headers["etag"]
+    # Links work where the app calls: on the execute-api host, under the API Gateway stage.
+    own_url = f"https://{API_HOST}/{STAGES['todo']}/api/todos/{todo_id}/"
+    assert created.json()["url"] == created.headers["location"] == own_url
 
     listed = call(todo, user, "GET", "/api/todos/")
     assert listed.status == 200, listed.body
@@ -98,6 +101,7 @@ def test_the_files_api_lists_downloads_uploads_and_deletes(
     listed = call(todo, user, "GET", "/api/files/")
     assert listed.status == 200, listed.body
     assert [item["path"] for item in listed.json()] == ["notes.txt"]
+    assert listed.json()[0]["url"] == f"https://{API_HOST}/{STAGES['todo']}/api/files/notes.txt"
 
     download = call(todo, user, "GET", "/api/files/notes.txt")
     assert download.status == 302, download.body
