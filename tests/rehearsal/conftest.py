@@ -33,3 +33,14 @@ def blog(rehearsal: Rehearsal) -> LambdaFunction:
 @pytest.fixture(scope="session")
 def todo(rehearsal: Rehearsal) -> LambdaFunction:
     return rehearsal.function(STAGES["todo"])
+
+
+@pytest.fixture(autouse=True)
+def _iam_was_enforced(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After each flow: moto still refuses the blog role's keys without their session token, so
+    the flow ran under IAM enforcement (a passing flow on an open endpoint proves nothing)."""
+    yield
+    if request.node.get_closest_marker("rehearse") is None:
+        return
+    rehearsal: Rehearsal = request.getfixturevalue("rehearsal")
+    assert rehearsal.iam_enforced(), "moto's IAM enforcement was off: the flow proves nothing"

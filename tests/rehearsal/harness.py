@@ -37,6 +37,7 @@ from urllib.parse import urlencode, urlsplit
 import boto3
 import requests
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -591,6 +592,17 @@ class Rehearsal:
             (folder / stage / "tmp").mkdir(parents=True, exist_ok=True)
         aws.enforce_iam()
         return rehearsal
+
+    def iam_enforced(self) -> bool:
+        """Whether moto refuses a role's keys without their session token (as AWS always does)."""
+        stage = STAGES["blog"]
+        location = urlsplit(self.stage_configs[stage]["remote_env"])
+        keys = {name: value for name, value in self.credentials[stage].items() if name != "AWS_SESSION_TOKEN"}
+        try:
+            self.aws.client("s3", keys).head_object(Bucket=location.netloc, Key=location.path.lstrip("/"))
+        except ClientError as error:
+            return error.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+        return False
 
     def function(self, stage: str) -> LambdaFunction:
         """The stage's execution environment, started on first use (the cold start happens with
