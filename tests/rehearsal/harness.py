@@ -2,10 +2,11 @@
 stage's Lambda function run from its unpacked zip the way the Lambda runtime runs it.
 
 Sequence (``Rehearsal.start``), as an operator's first deploy and Lambda's cold start would go:
-the roles stack of infra/roles.yaml deployed through CloudFormation, the other resources of
-infra/ (buckets, table, user pool, SES identity...) made by ``infra.bootstrap`` for Env=dev; the
+the roles and network stacks of infra/ deployed through CloudFormation, the other resources
+(buckets, table, user pool, SES identity...) made by ``infra.bootstrap``'s creators for Env=dev; the
 stages' ``FROM_STACK`` values filled from them (as ``infra.stage_env write`` would); the blog's
-database migrated and static files collected; ``scripts/package.py`` building each stage's zip;
+database migrated and static files collected (the manifest goes to build/static-manifest/, as
+README says); ``scripts/package.py`` building each stage's zip;
 each stage's role assumed through STS (as Lambda does); then IAM enforcement switched on, and
 from there every request is checked against the role's policies and the session token.
 """
