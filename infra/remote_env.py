@@ -1,6 +1,7 @@
 """A stage's remote_env file (its secrets and operator choices), and commands run in its environment.
 
     python -m infra.remote_env upload STAGE FILE      # FILE: a JSON object of strings
+    python -m infra.remote_env set STAGE NAME=VALUE   # change one variable of the uploaded file
     python -m infra.remote_env run STAGE -- COMMAND   # e.g. python manage.py collectstatic --noinput
 
 ``upload`` puts FILE where the stage's ``remote_env`` setting points (s3://<project>-<env>-config/
@@ -42,6 +43,15 @@ def upload(stage: str, path: Path, s3: Any) -> str:
     return f"s3://{bucket}/{key}"
 
 
+def set_values(stage: str, values: dict[str, str], s3: Any) -> str:
+    """Change some variables of the uploaded file; new instances of the function see them."""
+    bucket, key = _location(stage_config(stage))
+    current = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+    body = json.dumps(current | values, indent=2).encode()
+    s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/json")
+    return f"s3://{bucket}/{key}"
+
+
 def environment(stage: str, s3: Any) -> dict[str, str]:
     """What the stage's function finds in os.environ (besides what Lambda itself sets)."""
     config = stage_config(stage)
@@ -56,6 +66,9 @@ def main(argv: list[str] | None = None) -> int:
     up = actions.add_parser("upload", help="put a JSON file as the stage's remote_env")
     up.add_argument("stage")
     up.add_argument("file", type=Path)
+    change = actions.add_parser("set", help="change variables of the stage's uploaded remote_env")
+    change.add_argument("stage")
+    change.add_argument("values", nargs="+", metavar="NAME=VALUE")
     run = actions.add_parser("run", help="run a command with the stage's environment")
     run.add_argument("stage")
     run.add_argument("command", nargs=argparse.REMAINDER, help="after --")
@@ -65,6 +78,12 @@ def main(argv: list[str] | None = None) -> int:
     s3 = boto3.client("s3", region_name=stage_config(args.stage).get("aws_region"))
     if args.action == "upload":
         print(f"{args.stage}: remote_env uploaded to {upload(args.stage, args.file, s3)}")
+        return 0
+    if args.action == "set":
+        values = dict(value.split("=", 1) for value in args.values if "=" in value)
+        if len(values) != len(args.values):
+            parser.error("set takes NAME=VALUE pairs")
+        print(f"{args.stage}: {', '.join(values)} set in {set_values(args.stage, values, s3)}")
         return 0
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
     if not command:

@@ -14,7 +14,8 @@ the deploy rehearsal (tests only; product code deploys to AWS as it is).
   with the ids and attributes the endpoint gave it; a type without a creator gets a made-up id.
 - Zappa's API Gateway template: moto skips its authorizer and fails on (or thins out) its methods;
   both are made through moto's API Gateway backend with every property Zappa sets. UpdateMethod
-  (the post-deploy step scopes the authorized methods with it) is served as AWS applies it.
+  (the post-deploy step scopes the authorized methods with it) is served as AWS applies it, and
+  UpdateIntegration for the paths `zappa update` patches.
 """
 
 import json
@@ -288,6 +289,31 @@ def _update_method(self: Any) -> Any:
     return 200, {}, json.dumps(method.to_json())
 
 
+# UpdateIntegration's replaceable scalar paths that the deploy uses (Zappa's `update` resets the
+# CORS mocks' /contentHandling), and where moto's Integration model keeps them.
+INTEGRATION_PATCHES = {
+    "/contentHandling": "content_handling",
+    "/passthroughBehavior": "passthrough_behaviour",
+    "/credentials": "credentials",
+    "/uri": "uri",
+    "/cacheNamespace": "cache_namespace",
+    "/timeoutInMillis": "timeout_in_millis",
+}
+
+
+def _update_integration(self: Any) -> Any:
+    """UpdateIntegration, which moto's API Gateway lacks (it answers 500)."""
+    _, _, api_id, _, resource_id, _, verb = self.path.split("/")[:7]
+    integration = self.backend.get_integration(api_id, resource_id, verb)
+    for patch in json.loads(self.body or "{}").get("patchOperations", []):
+        if patch["op"] != "replace" or patch["path"] not in INTEGRATION_PATCHES:
+            error = {"message": f"{patch['op']} {patch['path']}: not emulated by the rehearsal"}
+            return 400, {"x-amzn-ErrorType": "BadRequestException"}, json.dumps(error)
+        # An empty value clears the setting (contentHandling "" = pass through), as on AWS.
+        setattr(integration, INTEGRATION_PATCHES[patch["path"]], patch.get("value") or None)
+    return 200, {}, json.dumps(integration.to_json())
+
+
 def _previous_values(stack: Any) -> dict[str, Any]:
     resolved = stack.resource_map.resolved_parameters
     return {key: ",".join(value) if isinstance(value, list) else value for key, value in resolved.items()}
@@ -308,5 +334,6 @@ def teach(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(responses.CloudFormationResponse, "_validate_different_update", lambda *args: None)
     monkeypatch.setattr(models.Stack, "stack_parameters", property(_previous_values))
     monkeypatch.setattr(APIGatewayResponse, "update_method", _update_method, raising=False)
+    monkeypatch.setattr(APIGatewayResponse, "update_integration", _update_integration, raising=False)
     resource_class = parsing.resource_class_from_type
     monkeypatch.setattr(parsing, "resource_class_from_type", lambda kind: STAND_INS.get(kind) or resource_class(kind))

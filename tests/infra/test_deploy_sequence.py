@@ -35,13 +35,13 @@ USED = re.compile(r"\$\{?([A-Z_]+)")
 ENVIRONMENTS = {"dev": {"E": "dev", "DAX": "false"}, "production": {"E": "production", "DAX": "true"}}
 
 
-def readme_blocks() -> tuple[str, str]:
-    """The placeholder block and the command block of README "The sequence"."""
+def readme_blocks() -> tuple[str, str, str]:
+    """The placeholder, command and update blocks of README "The sequence"."""
     section = SECTION.search((ROOT / "README.md").read_text())
     assert section, "README.md has no '### The sequence' section"
     blocks = SHELL_BLOCK.findall(section.group(1))
-    assert len(blocks) == 2, "The sequence: one ```sh block of placeholders, then one of commands"
-    return blocks[0], blocks[1]
+    assert len(blocks) == 3, "The sequence: ```sh blocks of placeholders, of commands, of the update"
+    return blocks[0], blocks[1], blocks[2]
 
 
 def rehearsed_lines(sequence: str) -> str:
@@ -49,7 +49,8 @@ def rehearsed_lines(sequence: str) -> str:
 
 
 def test_the_sequence_uses_only_placeholders_that_the_readme_sets() -> None:
-    placeholders, sequence = readme_blocks()
+    placeholders, deploy, update = readme_blocks()
+    sequence = deploy + update
     own = set(ASSIGNED.findall(sequence))
     set_first = set(ASSIGNED.findall(placeholders))
 
@@ -58,14 +59,13 @@ def test_the_sequence_uses_only_placeholders_that_the_readme_sets() -> None:
 
 
 def test_the_sequence_is_valid_shell() -> None:
-    placeholders, sequence = readme_blocks()
-    result = subprocess.run(["bash", "-n"], input=placeholders + sequence, capture_output=True, text=True)
+    result = subprocess.run(["bash", "-n"], input="".join(readme_blocks()), capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
 
 
 def test_only_certify_and_the_commands_that_run_inside_the_function_are_left_to_real_aws() -> None:
-    _, sequence = readme_blocks()
-    left_out = [line.split("#")[0].strip() for line in sequence.splitlines() if AWS_ONLY in line]
+    _, deploy, update = readme_blocks()
+    left_out = [line.split("#")[0].strip() for line in (deploy + update).splitlines() if AWS_ONLY in line]
 
     assert left_out == [
         "[ $E = dev ] || zappa certify blog_$E --yes",
@@ -73,6 +73,7 @@ def test_only_certify_and_the_commands_that_run_inside_the_function_are_left_to_
         "zappa manage blog_$E migrate",
         "zappa manage blog_$E createcachetable",
         'zappa manage blog_$E "createsuperuser --noinput"',
+        "zappa manage blog_$E migrate",
     ]
 
 
@@ -172,15 +173,26 @@ def test_a_remote_env_file_must_hold_only_strings(tmp_path, local_aws) -> None:
 # --- the rehearsal -------------------------------------------------------------------------
 
 ZAPPA_SHIM = """#!{python}
-# zappa, with the touch of the new URL recorded instead of sent (the local endpoint has no URL).
+# zappa, with the touch of the new URL recorded instead of sent (the local endpoint has no URL),
+# and ListFunctionUrlConfigs (`zappa update`) answered as AWS does for a function without one:
+# moto 5.2.5 has no route for it.
 import os, sys
+import botocore.client
 from zappa import cli
 
 def touch_endpoint(self, endpoint_url):
     with open(os.environ["REHEARSAL_TOUCHES"], "a") as touches:
         touches.write(endpoint_url + self.stage_config.get("touch_path", "/") + "\\n")
 
+make_api_call = botocore.client.BaseClient._make_api_call
+
+def answer_what_moto_lacks(self, operation, params):
+    if operation == "ListFunctionUrlConfigs":
+        return {{"FunctionUrlConfigs": []}}
+    return make_api_call(self, operation, params)
+
 cli.ZappaCLI.touch_endpoint = touch_endpoint
+botocore.client.BaseClient._make_api_call = answer_what_moto_lacks
 sys.exit(cli.handle())
 """
 
@@ -216,10 +228,10 @@ def test_the_readme_sequence_deploys_both_stages_on_the_local_endpoint(env, tmp_
     (shims / "zappa").write_text(ZAPPA_SHIM.format(python=VENV / "bin" / "python"))
     (shims / "zappa").chmod(0o755)
     touches = tmp_path / "touches"
-    placeholders, sequence = readme_blocks()
+    placeholders, deploy, update = readme_blocks()
     fill = "".join(f"{name}={value}\n" for name, value in ENVIRONMENTS[env].items())
     script = "set -euo pipefail\ntrap 'echo \"FAILED: $BASH_COMMAND\" >&2' ERR\n"
-    script += placeholders + fill + rehearsed_lines(sequence)
+    script += placeholders + fill + rehearsed_lines(deploy) + "\n" + rehearsed_lines(update)
     environment = {
         **os.environ,
         "PATH": f"{shims}:{VENV / 'bin'}:{os.environ['PATH']}",
@@ -239,7 +251,7 @@ def test_the_readme_sequence_deploys_both_stages_on_the_local_endpoint(env, tmp_
     seconds = time.monotonic() - started
 
     assert result.returncode == 0, f"{result.stderr[-6000:]}\n--- stdout ---\n{result.stdout[-4000:]}"
-    print(f"\nThe README sequence for {env} took {seconds:.0f} s")
+    print(f"\nThe README sequence and update for {env} took {seconds:.0f} s")
     aws = {
         name: boto3.client(name, endpoint_url=local_aws, region_name="us-east-1")
         for name in ("cloudformation", "lambda", "apigateway", "s3", "events", "iam")
@@ -266,7 +278,11 @@ def test_the_readme_sequence_deploys_both_stages_on_the_local_endpoint(env, tmp_
         assert "GET" in methods, "the post-deploy cache step added the cached GETs"
         stage_url = f"https://{api['id']}.execute-api.us-east-1.amazonaws.com/{stage}"
         assert f"{stage_url}/healthz" in touches.read_text().splitlines()
-        aws["s3"].head_object(Bucket=f"myblog-{env}-config", Key=f"{service}/environment.json")
+        uploaded = aws["s3"].get_object(Bucket=f"myblog-{env}-config", Key=f"{service}/environment.json")
+        assert json.loads(uploaded["Body"].read())["RELEASE"]  # set by the update block
+        # Published by `zappa deploy`, then by `zappa update`, next to $LATEST.
+        versions = aws["lambda"].list_versions_by_function(FunctionName=function["FunctionName"])["Versions"]
+        assert [v["Version"] for v in versions] == ["$LATEST", "1", "2"]
 
     blog = aws["lambda"].get_function(FunctionName=f"myblog-blog-{env}")["Configuration"]
     dead_letters = stacks.outputs(aws["cloudformation"], "notifications", env)["TaskDeadLetterQueueArn"]

@@ -43,7 +43,7 @@ VPC_ACCESS = "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRo
 
 def roles_parameters(env: str) -> dict[str, str]:
     """The parameters README "The sequence" gives roles.yaml for this environment."""
-    placeholders, sequence = readme_blocks()
+    placeholders, sequence, _ = readme_blocks()
     values = dict(re.findall(r"^(?:export )?([A-Z_]+)=(\S*)", placeholders, re.M)) | ENVIRONMENTS[env]
     line = next(line for line in sequence.splitlines() if line.startswith("python -m infra.stacks deploy roles "))
     filled = re.sub(r"\$\{?([A-Z_]+)\}?", lambda match: values[match.group(1)], line)
