@@ -3,16 +3,22 @@ simulator that evaluates conditions (moto enforces none). The session plugin (pl
 same for every call of the whole suite; these tests name the flows that once failed or that the
 rest of the suite only fakes (the async invocation, the mobile app's own S3 calls)."""
 
+from typing import Any
+
 import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 from django.conf import settings
 
+from infra.bootstrap import bootstrap
 from media.services import UploadRejected, photo_upload_check
+from myblog.aws import cognito
 from myblog.health import health_report
+from tests.todo.conftest import CognitoTestUser
 from todo import services as todo_services
 from todo import user_files
 
+from . import recorder
 from .conftest import denials, described
 from .roles import production_roles
 
@@ -108,10 +114,21 @@ def test_the_rendered_roles_are_the_production_ones():
     ]
 
 
-def _app_s3(user) -> object:
-    """An S3 client with the credentials the identity pool gives this user, as the app builds it."""
-    from myblog.aws import cognito
+def test_the_local_bootstrap_and_lookups_by_name_are_not_production_calls(iam_calls):
+    cognito.forget_resolved_ids()
 
+    bootstrap("local", out=lambda line: None)
+    cognito.user_pool_id()
+
+    assert not iam_calls.checks
+    assert {why for why, _ in iam_calls.excluded} == {
+        "local bootstrap and operator tools",
+        recorder.LOCAL_ONLY[("myblog/aws/cognito.py", "_pool_id_by_name")],
+    }
+
+
+def _app_s3(user: CognitoTestUser) -> Any:
+    """An S3 client with the credentials the identity pool gives this user, as the app builds it."""
     region = settings.AWS_REGION
     identity = boto3.client("cognito-identity", endpoint_url=settings.AWS_ENDPOINT_URL, region_name=region)
     login = {f"cognito-idp.{region}.amazonaws.com/{cognito.user_pool_id()}": user.id_token}
