@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from infra.bootstrap import PARAMETERS
 from infra.templates import Template, load
 
 from .actions import ACCOUNT
@@ -83,8 +84,6 @@ def in_production(text: str) -> str:
     """A resource name or ARN of the tests, as production names it: ``myblog-local-media`` →
     ``myblog-production-media``, ``myblog-blog-dev`` → ``myblog-blog-production``, and the local
     sender domain → the production SES identity (MailDomain)."""
-    from infra.bootstrap import PARAMETERS
-
     text = re.sub(rf"\b{PROJECT}-({_TEST_ENVS})-", f"{PROJECT}-{ENV}-", text)
     text = re.sub(rf"\b{PROJECT}-(blog|todo)-({_TEST_ENVS})\b", rf"{PROJECT}-\1-{ENV}", text)
     return text.replace(PARAMETERS["local"]["MailDomain"], _production_mail_domain())
