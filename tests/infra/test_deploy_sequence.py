@@ -22,6 +22,7 @@ import boto3
 import pytest
 
 from infra import remote_env, stacks
+from infra.stage_env import stage_config
 from tests.infra import moto_cloudformation
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,7 +31,8 @@ AWS_ONLY = "# real AWS only"
 SECTION = re.compile(r"^### The sequence\n(.*?)^### ", re.S | re.M)
 SHELL_BLOCK = re.compile(r"^```sh\n(.*?)^```", re.S | re.M)
 ASSIGNED = re.compile(r"^(?:export )?([A-Z_]+)=", re.M)
-USED = re.compile(r"\$\{?([A-Z_]+)")
+USED = re.compile(r"\$\{?([A-Z_]+)\}?")
+ASSIGNED_VALUE = re.compile(r"^(?:export )?([A-Z_]+)=(\S*)", re.M)
 # What the rehearsal fills in for each environment, on top of the README's examples.
 ENVIRONMENTS = {"dev": {"E": "dev", "DAX": "false"}, "production": {"E": "production", "DAX": "true"}}
 
@@ -42,6 +44,22 @@ def readme_blocks() -> tuple[str, str, str]:
     blocks = SHELL_BLOCK.findall(section.group(1))
     assert len(blocks) == 3, "The sequence: ```sh blocks of placeholders, of commands, of the update"
     return blocks[0], blocks[1], blocks[2]
+
+
+def filled(text: str, env: str) -> str:
+    """Text of the sequence with the placeholders' values for this environment."""
+    values = dict(ASSIGNED_VALUE.findall(readme_blocks()[0])) | ENVIRONMENTS[env]
+    return USED.sub(lambda match: values.get(match.group(1), match.group(0)), text)
+
+
+def stack_parameters(template: str, env: str) -> dict[str, str]:
+    """The parameters the README's `infra.stacks deploy TEMPLATE` line gives for this environment,
+    placeholders filled (values the sequence computes, such as $VPC, stay as written)."""
+    _, sequence, _ = readme_blocks()
+    line = next(line for line in sequence.splitlines() if line.startswith(f"python -m infra.stacks deploy {template} "))
+    words = filled(line, env).split()
+    # `--env E` becomes the template's Env parameter (infra.stacks).
+    return {"Env": words[words.index("--env") + 1]} | dict(word.split("=", 1) for word in words if "=" in word)
 
 
 def rehearsed_lines(sequence: str) -> str:
@@ -75,6 +93,28 @@ def test_only_certify_and_the_commands_that_run_inside_the_function_are_left_to_
         'zappa manage blog_$E "createsuperuser --noinput"',
         "zappa manage blog_$E migrate",
     ]
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_the_mail_domain_is_one_across_the_stacks_and_the_senders_address(env) -> None:
+    """SES sends only From the notifications identity, and the role allows only that identity."""
+    identity = stack_parameters("notifications", env)["MailDomain"]
+    _, deploy, _ = readme_blocks()
+    sender = re.search(r'"EMAIL_FROM": "[^"]*@([^">]+)>?"', filled(deploy, env)).group(1)
+
+    assert stack_parameters("roles", env)["MailDomain"] == identity
+    assert sender == identity
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_dax_and_the_vpc_are_chosen_alike_for_the_todo_table_its_role_and_its_stage(env) -> None:
+    todo, roles = stack_parameters("todo", env), stack_parameters("roles", env)
+    stage = stage_config(f"todo_{env}")
+    uses_dax = "DAX_ENDPOINT" in stage["environment_variables"]
+
+    assert todo["EnableDax"] == roles["TodoUsesDax"] == str(uses_dax).lower()
+    assert roles["TodoInVpc"] == str(bool(stage.get("vpc_config"))).lower()
+    assert roles.get("BlogInVpc", "true") == str(bool(stage_config(f"blog_{env}").get("vpc_config"))).lower()
 
 
 def test_the_readme_says_what_only_real_aws_can_rehearse() -> None:

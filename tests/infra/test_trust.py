@@ -29,7 +29,7 @@ from zappa.cli import ZappaCLI
 
 from infra.stage_env import stage_config
 from infra.templates import load
-from tests.infra.test_deploy_sequence import ENVIRONMENTS, readme_blocks
+from tests.infra.test_deploy_sequence import stack_parameters
 
 ROOT = Path(__file__).resolve().parents[2]
 ACCOUNT = "123456789012"
@@ -41,20 +41,9 @@ INVOCATION_URI = re.compile(
 VPC_ACCESS = "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
 
 
-def roles_parameters(env: str) -> dict[str, str]:
-    """The parameters README "The sequence" gives roles.yaml for this environment."""
-    placeholders, sequence, _ = readme_blocks()
-    values = dict(re.findall(r"^(?:export )?([A-Z_]+)=(\S*)", placeholders, re.M)) | ENVIRONMENTS[env]
-    line = next(line for line in sequence.splitlines() if line.startswith("python -m infra.stacks deploy roles "))
-    filled = re.sub(r"\$\{?([A-Z_]+)\}?", lambda match: values[match.group(1)], line)
-    words = filled.split()
-    # `--env E` becomes the template's Env parameter (infra.stacks).
-    return {"Env": words[words.index("--env") + 1]} | dict(pair.split("=", 1) for pair in words if "=" in pair)
-
-
 def role_of(stage: str) -> dict[str, Any]:
     service, env = stage.split("_", 1)
-    roles = load("roles.yaml", **roles_parameters(env))
+    roles = load("roles.yaml", **stack_parameters("roles", env))
     return roles.properties(f"{service.title()}Role")
 
 
