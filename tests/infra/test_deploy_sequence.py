@@ -117,6 +117,22 @@ def test_dax_and_the_vpc_are_chosen_alike_for_the_todo_table_its_role_and_its_st
     assert roles.get("BlogInVpc", "true") == str(bool(stage_config(f"blog_{env}").get("vpc_config"))).lower()
 
 
+def test_the_mail_events_are_subscribed_only_once_the_blog_can_answer_snss_confirmation() -> None:
+    """SNS refuses to subscribe an HTTPS endpoint that does not answer (and a confirmation that
+    nobody received expires): the first notifications stack has no subscription yet."""
+    _, deploy, _ = readme_blocks()
+    lines = [line.split("#")[0].strip() for line in deploy.splitlines()]
+    notifications = [
+        i for i, line in enumerate(lines) if line.startswith("python -m infra.stacks deploy notifications")
+    ]
+    blog_reachable = max(
+        i for i, line in enumerate(lines) if "zappa deploy blog_" in line or "zappa certify blog_" in line
+    )
+
+    assert lines[notifications[0]].endswith("SubscribeEvents=false")
+    assert lines[notifications[-1]].endswith("SubscribeEvents=true") and notifications[-1] > blog_reachable
+
+
 def test_the_readme_says_what_only_real_aws_can_rehearse() -> None:
     section = SECTION.search((ROOT / "README.md").read_text()).group(1)
     for step in ("touch", "zappa certify", "CloudFront", "Cognito", "SES production access", "DNS", "certificates"):
@@ -341,6 +357,8 @@ def test_the_readme_sequence_deploys_both_stages_on_the_local_endpoint(env, tmp_
     static = aws["s3"].list_objects_v2(Bucket=f"myblog-{env}-media", Prefix="static/")
     assert static["KeyCount"] > 0
     assert (project / "build" / "static-manifest").is_dir()
+    parameters = {p["ParameterKey"]: p["ParameterValue"] for p in deployed[f"myblog-{env}-notifications"]["Parameters"]}
+    assert parameters["SubscribeEvents"] == "true"
     # The CDN's origin is the blog's API, set after its deploy.
     cdn = {p["ParameterKey"]: p["ParameterValue"] for p in deployed[f"myblog-{env}-cdn"]["Parameters"]}
     blog_api = next(a for a in aws["apigateway"].get_rest_apis()["items"] if a["name"] == f"myblog-blog-{env}")
