@@ -83,7 +83,7 @@ def deploy(cloudformation: Any, template: str, env: str, overrides: dict[str, st
     try:
         cloudformation.get_waiter(waiter).wait(StackName=name, WaiterConfig={"Delay": 5, "MaxAttempts": 720})
     except Exception as exc:
-        raise DeployError(f"{name}: {_stack(cloudformation, name) or exc}") from exc
+        raise DeployError(f"{name}: {_failures(cloudformation, name) or exc}") from exc
     return _stack(cloudformation, name)["StackStatus"]
 
 
@@ -92,6 +92,18 @@ def outputs(cloudformation: Any, template: str, env: str, project: str = "myblog
     if stack is None:
         raise DeployError(f"no stack {stack_name(template, env, project)}: deploy it first")
     return {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs", [])}
+
+
+def _failures(cloudformation: Any, name: str) -> str:
+    """The stack's status and why its resources failed, newest first (what the console shows)."""
+    stack = _stack(cloudformation, name) or {}
+    events = cloudformation.describe_stack_events(StackName=name)["StackEvents"]
+    failed = [
+        f"{event['LogicalResourceId']}: {event.get('ResourceStatusReason', '')}"
+        for event in events
+        if event["ResourceStatus"].endswith("_FAILED")
+    ]
+    return "; ".join([stack.get("StackStatus", "no stack"), *failed[:5]])
 
 
 def _stack(cloudformation: Any, name: str) -> dict[str, Any] | None:

@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import time
+import types
 from pathlib import Path
 
 import boto3
@@ -178,6 +179,48 @@ def test_a_parameter_the_template_does_not_declare_fails_before_anything_is_crea
         stacks.deploy(cloudformation, "storage", "dev", {"MailDomain": "blog.example.com"})
 
     assert cloudformation.describe_stacks()["Stacks"] == []
+
+
+class FailingCreation:
+    """CloudFormation as it answers a stack whose creation rolled back (the shape of its API)."""
+
+    class exceptions:  # noqa: N801 (botocore's attribute name)
+        ClientError = Exception
+
+    def __init__(self) -> None:
+        self.created = False
+
+    def describe_stacks(self, StackName: str) -> dict:  # noqa: N803
+        if not self.created:
+            raise Exception(f"Stack with id {StackName} does not exist")
+        return {"Stacks": [{"StackName": StackName, "StackStatus": "ROLLBACK_COMPLETE"}]}
+
+    def create_change_set(self, **kwargs) -> None:
+        self.created = True
+
+    def execute_change_set(self, **kwargs) -> None:
+        pass
+
+    def get_waiter(self, name: str):
+        def wait(**kwargs) -> None:
+            if name == "stack_create_complete":
+                raise Exception("Waiter StackCreateComplete failed: terminal failure state")
+
+        return types.SimpleNamespace(wait=wait)
+
+    def describe_stack_events(self, StackName: str) -> dict:  # noqa: N803
+        reason = "myblog-dev-media already exists in stack arn:aws:cloudformation:...:stack/other"
+        return {
+            "StackEvents": [
+                {"LogicalResourceId": StackName, "ResourceStatus": "ROLLBACK_COMPLETE"},
+                {"LogicalResourceId": "MediaBucket", "ResourceStatus": "CREATE_FAILED", "ResourceStatusReason": reason},
+            ]
+        }
+
+
+def test_a_failed_creation_says_which_resource_failed_and_why() -> None:
+    with pytest.raises(stacks.DeployError, match="ROLLBACK_COMPLETE; MediaBucket: myblog-dev-media already exists"):
+        stacks.deploy(FailingCreation(), "storage", "dev", {})
 
 
 def test_the_database_url_carries_the_master_secret(cloudformation, local_aws) -> None:
