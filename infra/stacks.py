@@ -35,7 +35,8 @@ class DeployError(Exception):
 
 
 def stack_name(template: str, env: str, project: str = "myblog") -> str:
-    return f"{project}-{env}-{template}"
+    """Stack names take letters, digits and hyphens only: updates_cdn.yaml is ...-updates-cdn."""
+    return f"{project}-{env}-{template.replace('_', '-')}"
 
 
 def parameters(template: str, env: str, overrides: dict[str, str], previous: set[str]) -> list[dict[str, Any]]:

@@ -29,7 +29,7 @@ from moto.apigateway.responses import APIGatewayResponse
 from moto.cloudformation import models, parsing, responses
 
 from infra import bootstrap
-from infra.templates import load
+from infra.templates import INFRA_DIR, load
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -150,6 +150,8 @@ class StandIn:
         logical_id = kwargs["LogicalId"]
         stack = models.cloudformation_backends[account_id][region_name].stacks[kwargs["StackId"]]
         template_name = stack.name.split("-", 2)[2]  # stacks are <project>-<env>-<template>
+        if not (INFRA_DIR / f"{template_name}.yaml").is_file():  # updates_cdn.yaml: ...-updates-cdn
+            template_name = template_name.replace("-", "_")
         template = load(f"{template_name}.yaml", **stack.parameters)
         props = cloudformation_json.get("Properties", {})
         creator = bootstrap.CREATORS.get(cls.resource_type)

@@ -24,6 +24,7 @@ import pytest
 
 from infra import remote_env, stacks
 from infra.stage_env import stage_config
+from infra.templates import INFRA_DIR
 from tests.infra import moto_cloudformation
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -197,6 +198,7 @@ class FailingCreation:
 
     def create_change_set(self, **kwargs) -> None:
         self.created = True
+        self.request = kwargs
 
     def execute_change_set(self, **kwargs) -> None:
         pass
@@ -221,6 +223,18 @@ class FailingCreation:
 def test_a_failed_creation_says_which_resource_failed_and_why() -> None:
     with pytest.raises(stacks.DeployError, match="ROLLBACK_COMPLETE; MediaBucket: myblog-dev-media already exists"):
         stacks.deploy(FailingCreation(), "storage", "dev", {})
+
+
+@pytest.mark.parametrize("template", sorted(path.stem for path in INFRA_DIR.glob("*.yaml")))
+def test_every_change_set_request_fits_cloudformations_limits(template) -> None:
+    """Limits moto does not check: a TemplateBody of at most 51,200 bytes (beyond, only an S3
+    TemplateURL), and a change set name of letters, digits and hyphens, starting with a letter."""
+    cloudformation = FailingCreation()
+    with pytest.raises(stacks.DeployError):
+        stacks.deploy(cloudformation, template, "production", {})
+
+    assert len(cloudformation.request["TemplateBody"].encode()) <= 51_200
+    assert re.fullmatch(r"[a-zA-Z][-a-zA-Z0-9]{0,127}", cloudformation.request["ChangeSetName"])
 
 
 def test_the_database_url_carries_the_master_secret(cloudformation, local_aws) -> None:
