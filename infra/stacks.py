@@ -59,15 +59,18 @@ def deploy(cloudformation: Any, template: str, env: str, overrides: dict[str, st
     creating = existing is None or existing["StackStatus"] == "REVIEW_IN_PROGRESS"
     previous = set() if creating else {p["ParameterKey"] for p in existing.get("Parameters", [])}
     change_set = f"{name}-{int(time.time())}"
-    cloudformation.create_change_set(
-        StackName=name,
-        ChangeSetName=change_set,
-        ChangeSetType="CREATE" if creating else "UPDATE",
-        TemplateBody=(INFRA_DIR / f"{template}.yaml").read_text(),
-        Parameters=parameters(template, env, overrides, previous),
-        Capabilities=CAPABILITIES,
-        Tags=[{"Key": "project", "Value": project}, {"Key": "env", "Value": env}],
-    )
+    try:
+        cloudformation.create_change_set(
+            StackName=name,
+            ChangeSetName=change_set,
+            ChangeSetType="CREATE" if creating else "UPDATE",
+            TemplateBody=(INFRA_DIR / f"{template}.yaml").read_text(),
+            Parameters=parameters(template, env, overrides, previous),
+            Capabilities=CAPABILITIES,
+            Tags=[{"Key": "project", "Value": project}, {"Key": "env", "Value": env}],
+        )
+    except cloudformation.exceptions.ClientError as exc:  # e.g. a value the template does not allow
+        raise DeployError(f"{name}: {exc}") from exc
     try:
         cloudformation.get_waiter("change_set_create_complete").wait(
             StackName=name, ChangeSetName=change_set, WaiterConfig={"Delay": 2, "MaxAttempts": 150}

@@ -1,6 +1,8 @@
 """What AWS CloudFormation does and moto 5.2.5's does not, taught to the in-process moto server for
 the deploy rehearsal (tests only; product code deploys to AWS as it is).
 
+- CloudFormation checks the parameter values against the template (allowed values and patterns,
+  lengths, ranges, existing VPC, subnet and security group ids); moto takes any value.
 - A change set that changes nothing: CloudFormation creates it and marks it FAILED ("didn't
   contain changes"); moto's API refuses to create it. Let moto's own backend mark it as AWS does.
 - UsePreviousValue of a list parameter hands moto its already split value, which it then fails
@@ -19,6 +21,7 @@ the deploy rehearsal (tests only; product code deploys to AWS as it is).
 """
 
 import json
+import re
 import secrets
 from collections.abc import Callable
 from typing import Any
@@ -27,6 +30,8 @@ import pytest
 from moto.apigateway.models import apigateway_backends
 from moto.apigateway.responses import APIGatewayResponse
 from moto.cloudformation import models, parsing, responses
+from moto.cloudformation.exceptions import ValidationError
+from moto.ec2.models import ec2_backends
 
 from infra import bootstrap
 from infra.templates import INFRA_DIR, load
@@ -316,6 +321,44 @@ def _update_integration(self: Any) -> Any:
     return 200, {}, json.dumps(integration.to_json())
 
 
+def _check_parameters(backend: Any, template: str, given: dict[str, Any]) -> None:
+    """CloudFormation's checks of the parameter values, which moto skips: a value for each
+    parameter without a default, AllowedValues, AllowedPattern (on each member of a
+    CommaDelimitedList), lengths, number ranges, and that the EC2 ids of AWS-specific types exist."""
+    ec2 = ec2_backends[backend.account_id][backend.region_name]
+    exists = {
+        "AWS::EC2::VPC::Id": ec2.get_vpc,
+        "AWS::EC2::Subnet::Id": ec2.get_subnet,
+        "AWS::EC2::SecurityGroup::Id": ec2.get_security_group_from_id,
+    }
+    for name, declared in (models.Stack.parse_template(template).get("Parameters") or {}).items():
+        value = given.get(name, declared.get("Default"))
+        if value is None:
+            raise ValidationError(message=f"Parameters: [{name}] must have values")
+        kind = declared.get("Type", "String")
+        members = str(value).split(",") if kind == "CommaDelimitedList" or kind.startswith("List<") else [str(value)]
+        for member in members:
+            member = member.strip() if kind != "String" else member
+            problem = None
+            if "AllowedValues" in declared and member not in [str(v) for v in declared["AllowedValues"]]:
+                problem = f"must be one of {declared['AllowedValues']}"
+            elif "AllowedPattern" in declared and not re.fullmatch(declared["AllowedPattern"], member):
+                problem = f"must match pattern {declared['AllowedPattern']}"
+            elif not declared.get("MinLength", 0) <= len(member) <= declared.get("MaxLength", 4096):
+                problem = "has a length outside MinLength/MaxLength"
+            elif kind == "Number" and not (
+                float(declared.get("MinValue", "-inf")) <= float(member) <= float(declared.get("MaxValue", "inf"))
+            ):
+                problem = "is outside MinValue/MaxValue"
+            elif kind.removeprefix("List<").removesuffix(">") in exists:
+                try:
+                    exists[kind.removeprefix("List<").removesuffix(">")](member)
+                except Exception:
+                    problem = f"names no existing {kind} in the account"
+            if problem:
+                raise ValidationError(message=f"Parameter '{name}' ({member!r}) {problem}")
+
+
 def _previous_values(stack: Any) -> dict[str, Any]:
     resolved = stack.resource_map.resolved_parameters
     return {key: ",".join(value) if isinstance(value, list) else value for key, value in resolved.items()}
@@ -333,6 +376,15 @@ def teach(monkeypatch: pytest.MonkeyPatch) -> None:
                 change_set.stack.output_map = change_set.stack._create_output_map()
 
     monkeypatch.setattr(models.CloudFormationBackend, "execute_change_set", execute_change_set)
+    create = models.CloudFormationBackend.create_change_set
+
+    def create_change_set(
+        self: Any, stack_name: str, change_set_name: str, template: str, parameters: Any, *args: Any, **kwargs: Any
+    ) -> Any:
+        _check_parameters(self, template, parameters)
+        return create(self, stack_name, change_set_name, template, parameters, *args, **kwargs)
+
+    monkeypatch.setattr(models.CloudFormationBackend, "create_change_set", create_change_set)
     monkeypatch.setattr(responses.CloudFormationResponse, "_validate_different_update", lambda *args: None)
     monkeypatch.setattr(models.Stack, "stack_parameters", property(_previous_values))
     monkeypatch.setattr(APIGatewayResponse, "update_method", _update_method, raising=False)

@@ -220,6 +220,14 @@ class FailingCreation:
         }
 
 
+def test_a_value_the_template_does_not_allow_is_refused_as_cloudformation_refuses_it(cloudformation) -> None:
+    endpoint = {"MailDomain": "blog.example.com", "EventsEndpoint": "http://blog.example.com/ses-events/"}
+    with pytest.raises(stacks.DeployError, match="Parameter 'EventsEndpoint'.*must match pattern"):
+        stacks.deploy(cloudformation, "notifications", "dev", endpoint)
+    with pytest.raises(stacks.DeployError, match="Parameter 'VpcId'.*names no existing AWS::EC2::VPC::Id"):
+        stacks.deploy(cloudformation, "database", "dev", {"VpcId": "vpc-0123", "SubnetIds": "subnet-1,subnet-2"})
+
+
 def test_a_failed_creation_says_which_resource_failed_and_why() -> None:
     with pytest.raises(stacks.DeployError, match="ROLLBACK_COMPLETE; MediaBucket: myblog-dev-media already exists"):
         stacks.deploy(FailingCreation(), "storage", "dev", {})
