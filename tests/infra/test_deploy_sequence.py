@@ -391,12 +391,21 @@ def test_the_readme_sequence_deploys_both_stages_on_the_local_endpoint(env, tmp_
         # The role of roles.yaml, as Zappa was told with manage_roles false.
         assert function["Role"] == roles[f"{service.title()}RoleArn"]
         api = next(a for a in aws["apigateway"].get_rest_apis()["items"] if a["name"] == f"myblog-{service}-{env}")
-        methods = {
-            method
+        methods = [
+            (resource["id"], method)
             for resource in aws["apigateway"].get_resources(restApiId=api["id"], embed=["methods"])["items"]
             for method in resource.get("resourceMethods", {})
-        }
-        assert "GET" in methods, "the post-deploy cache step added the cached GETs"
+        ]
+        assert "GET" in {method for _, method in methods}, "the post-deploy cache step added the cached GETs"
+        # Every Lambda integration, Zappa's and the post step's, calls with the stage's role
+        # (tests/infra/test_trust.py: API Gateway may assume it and invoke the function with it).
+        for resource_id, method in methods:
+            integration = aws["apigateway"].get_integration(
+                restApiId=api["id"], resourceId=resource_id, httpMethod=method
+            )
+            if integration["type"] == "AWS_PROXY":
+                assert integration["credentials"] == function["Role"], (resource_id, method)
+                assert integration["uri"].endswith(f":function:{function['FunctionName']}/invocations")
         stage_url = f"https://{api['id']}.execute-api.us-east-1.amazonaws.com/{stage}"
         assert f"{stage_url}/healthz" in touches.read_text().splitlines()
         uploaded = aws["s3"].get_object(Bucket=f"myblog-{env}-config", Key=f"{service}/environment.json")
