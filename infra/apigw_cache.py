@@ -1,4 +1,4 @@
-"""The API Gateway of a Zappa stage as it must be served (DESIGN decisions 5 and 9).
+"""The API Gateway of a Zappa stage as it must be served (docs/architecture.md, decisions 5 and 9).
 
 Zappa's REST API has one catch-all ``ANY`` method on ``/`` and on ``/{proxy+}``, each with an
 empty cache-key list: with the stage cache on, every path, query and user would share one entry.
@@ -33,14 +33,10 @@ the blog, ``python -m infra.apigw_cache STAGE --flush`` empties the stage cache 
 """
 
 import argparse
-import json
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
-
-ROOT = Path(__file__).resolve().parent.parent
 
 # The scope of every access token the user-pools API issues (InitiateAuth, REFRESH_TOKEN_AUTH).
 ACCESS_TOKEN_SCOPES = ("aws.cognito.signin.user.admin",)
@@ -227,14 +223,6 @@ def _resources(apigw: Any, api_id: str) -> list[dict[str, Any]]:
     return [item for page in pages for item in page["items"]]
 
 
-def service_of(stage: str) -> str:
-    """Stages are named <service>_<environment> (zappa_settings.json)."""
-    service = stage.split("_", 1)[0]
-    if service not in PLANS:
-        raise SystemExit(f"Stage {stage!r} is not <service>_<env> with a service among {sorted(PLANS)}.")
-    return service
-
-
 def zappa_post_callback(cli: Any) -> None:
     """Zappa's ``callbacks.post``: runs on the operator's machine after deploy and update."""
     print(f"Setting the API Gateway authorizer scopes and cache of {cli.api_stage}")
@@ -243,15 +231,10 @@ def zappa_post_callback(cli: Any) -> None:
         cli.zappa.apigateway_client,
         api_id=api_id,
         stage=cli.api_stage,
-        plan=PLANS[service_of(cli.api_stage)],
+        # SERVICE selects the service in the function (tests/infra/test_zappa_stages.py: as the name says).
+        plan=PLANS[cli.stage_config["environment_variables"]["SERVICE"]],
         cache=StageCache.from_settings(cli.stage_config),
     )
-
-
-def stage_settings(stage: str, config: dict[str, Any]) -> dict[str, Any]:
-    """A stage's settings with those of the stages it extends, as Zappa merges them."""
-    own = config[stage]
-    return {**(stage_settings(own["extends"], config) if own.get("extends") else {}), **own}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -261,10 +244,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     import boto3
 
-    config = json.loads((ROOT / "zappa_settings.json").read_text())
-    if args.stage not in config:
+    # Here, not at the top: Zappa loads this module by its file path as the post callback, outside
+    # the infra package; the callback uses only the stage as Zappa resolved it (cli.stage_config).
+    from infra import zappa_stages
+
+    settings = zappa_stages.read()
+    if args.stage not in settings:
         parser.error(f"no stage {args.stage!r} in zappa_settings.json")
-    stage_config = stage_settings(args.stage, config)
+    stage_config = zappa_stages.resolve(args.stage, settings)
     api_name = f"{stage_config['project_name']}-{args.stage}".replace("_", "-")
     apigw = boto3.client("apigateway", region_name=stage_config.get("aws_region"))
     apis = [api for page in apigw.get_paginator("get_rest_apis").paginate() for api in page["items"]]
@@ -280,7 +267,7 @@ def main(argv: list[str] | None = None) -> int:
         apigw,
         api_id=match[0],
         stage=args.stage,
-        plan=PLANS[service_of(args.stage)],
+        plan=PLANS[zappa_stages.service_of(args.stage)],
         cache=StageCache.from_settings(stage_config),
     )
     return 0

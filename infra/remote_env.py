@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from infra.stage_env import stage_config
+from infra.zappa_stages import stage_config
 
 
 def _location(config: dict[str, Any]) -> tuple[str, str]:

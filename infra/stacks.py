@@ -5,7 +5,7 @@
     python -m infra.stacks api-origin STAGE                   # cdn.yaml's origin for a deployed blog stage
     python -m infra.stacks database-url --env ENV             # the blog's DATABASE_URL (with the password)
 
-What ``aws cloudformation deploy`` does, over boto3 (DESIGN decision 10), so the deploy sequence of
+What ``aws cloudformation deploy`` does, over boto3 (docs/architecture.md, decision 10), so the deploy sequence of
 the README needs no AWS CLI: create a change set (CREATE for a new stack, UPDATE otherwise), wait
 for it, execute it unless it holds no changes, wait for the stack, print its outputs. ``Env`` is
 set from ``--env`` when the template declares it; every other parameter is ``Name=Value`` (a list
@@ -22,8 +22,8 @@ import time
 from typing import Any
 from urllib.parse import quote
 
-from infra.stage_env import stage_config
 from infra.templates import INFRA_DIR, load
+from infra.zappa_stages import stage_config
 
 CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"]
 # What CloudFormation answers for a change set that would change nothing (then it is FAILED).

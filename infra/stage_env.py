@@ -13,6 +13,11 @@ in the stage's ``remote_env`` file with the secrets. Zappa keys that name AWS re
 ``check`` exits non-zero when anything is missing; Zappa runs it (``callbacks.settings``) before
 ``deploy`` and ``update``, with ``--remote`` (it reads the stage's remote_env file), so no stage
 deploys with a variable missing.
+
+Zappa loads a callback module by its file path (``ZappaCLI.callback``), outside the infra package
+and without the project on sys.path: so this module imports only the standard library at the top,
+the callback works on the stage as Zappa resolved it (``cli.stage_config``), and the commands
+import infra.zappa_stages (the reader of zappa_settings.json) when they run.
 """
 
 import argparse
@@ -26,7 +31,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
-SETTINGS_FILE = ROOT / "zappa_settings.json"
 FROM_STACK = "FROM_STACK"  # what a value still to be filled from a stack output holds
 OPERATOR = "OPERATOR:"  # the start of a value only the operator can give (e.g. a certificate)
 
@@ -71,24 +75,6 @@ CLIENT_GROUP_OUTPUTS = {
 }
 
 
-def stage_config(stage: str, settings: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The stage's settings with ``extends`` applied as Zappa applies it (a shallow merge)."""
-    settings = settings if settings is not None else json.loads(SETTINGS_FILE.read_text())
-    if stage not in settings:
-        raise SystemExit(f"No stage {stage!r} in zappa_settings.json (stages: {', '.join(settings)}).")
-    config = settings[stage]
-    if "extends" in config:
-        return {**stage_config(config["extends"], settings), **config}
-    return dict(config)
-
-
-def service_and_env(stage: str) -> tuple[str, str]:
-    service, _, env = stage.partition("_")
-    if service not in ROLE_OUTPUTS or not env:
-        raise SystemExit(f"Stage {stage!r} is not named <service>_<env> with a service among {sorted(ROLE_OUTPUTS)}.")
-    return service, env
-
-
 def required_variables(service: str) -> list[str]:
     """What production settings require for this service: imported in a fresh process with every
     known variable set, so the registry of myblog.env sees each required one."""
@@ -110,10 +96,12 @@ def remote_env_keys(config: dict[str, Any]) -> set[str]:
     return set(json.loads(body))
 
 
-def check(stage: str, *, remote_keys: set[str] | None = None, settings: dict[str, Any] | None = None) -> list[str]:
-    """The problems that keep the stage from deploying (empty when none), printed as a table."""
-    service, _ = service_and_env(stage)
-    config = stage_config(stage, settings)
+def check(stage: str, config: dict[str, Any], *, remote_keys: set[str] | None = None) -> list[str]:
+    """The problems that keep the stage (``config``: resolved) from deploying (empty when none), as a table."""
+    variables = config.get("environment_variables", {})
+    # SERVICE selects the service in the function (myblog/settings.py); tests/infra/test_zappa_stages.py
+    # keeps it equal to the service the stage's name says.
+    service = variables.get("SERVICE", "")
     variables = config.get("environment_variables", {})
     problems: dict[str, str] = {}
     print(f"{stage}: the variables of the {service} service")
@@ -155,11 +143,14 @@ def stack_outputs(project: str, env: str, template: str, cloudformation: Any) ->
     return {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs", [])}
 
 
-def write(stage: str, cloudformation: Any, settings_file: Path = SETTINGS_FILE) -> list[str]:
+def write(stage: str, cloudformation: Any, settings_file: Path | None = None) -> list[str]:
     """Fill the stage's FROM_STACK values (and refresh the others with a source) from the outputs."""
-    service, env = service_and_env(stage)
-    settings = json.loads(settings_file.read_text())
-    config = stage_config(stage, settings)
+    from infra import zappa_stages  # when the command runs (see the top)
+
+    settings_file = settings_file or zappa_stages.SETTINGS_FILE
+    service, env = zappa_stages.service_and_env(stage)
+    settings = zappa_stages.read(settings_file)
+    config = zappa_stages.resolve(stage, settings)
     own = settings[stage]
     outputs: dict[str, dict[str, str]] = {}
 
@@ -203,7 +194,7 @@ def zappa_settings_callback(cli: Any) -> None:
     """Zappa's ``callbacks.settings``: refuse to deploy or update a stage with a gap."""
     if cli.command not in ("deploy", "update"):
         return
-    problems = check(cli.api_stage, remote_keys=remote_env_keys(cli.stage_config))
+    problems = check(cli.api_stage, cli.stage_config, remote_keys=remote_env_keys(cli.stage_config))
     if problems:
         raise SystemExit(f"Not deploying {cli.api_stage}: " + "; ".join(problems))
 
@@ -217,20 +208,23 @@ def main(argv: list[str] | None = None) -> int:
         "--certificate-arn", default="", help="write: the ACM certificate of the stage's custom domain, if it has one"
     )
     args = parser.parse_args(argv)
+    from infra import zappa_stages  # when the command runs (see the top)
+
+    zappa_stages.service_and_env(args.stage)  # refuses a stage not named <service>_<env>
     if args.action == "write":
         import boto3
 
-        region = stage_config(args.stage).get("aws_region")
+        region = zappa_stages.stage_config(args.stage).get("aws_region")
         changed = write(args.stage, boto3.client("cloudformation", region_name=region))
-        if args.certificate_arn and "domain" in stage_config(args.stage):
-            settings = json.loads(SETTINGS_FILE.read_text())
+        if args.certificate_arn and "domain" in zappa_stages.stage_config(args.stage):
+            settings = zappa_stages.read()
             settings[args.stage]["certificate_arn"] = args.certificate_arn
-            SETTINGS_FILE.write_text(json.dumps(settings, indent=4) + "\n")
+            zappa_stages.SETTINGS_FILE.write_text(json.dumps(settings, indent=4) + "\n")
             changed.append("certificate_arn")
         print(f"{args.stage}: wrote {', '.join(changed)} into zappa_settings.json")
         return 0
-    remote = remote_env_keys(stage_config(args.stage)) if args.remote else None
-    problems = check(args.stage, remote_keys=remote)
+    config = zappa_stages.stage_config(args.stage)
+    problems = check(args.stage, config, remote_keys=remote_env_keys(config) if args.remote else None)
     for problem in problems:
         print(f"missing: {problem}", file=sys.stderr)
     return 1 if problems else 0

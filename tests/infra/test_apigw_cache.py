@@ -32,12 +32,13 @@ from django.utils.http import http_date
 from moto.apigateway.models import apigateway_backends
 from moto.core.models import DEFAULT_ACCOUNT_ID
 
-from infra.apigw_cache import ACCESS_TOKEN_SCOPES, PLANS, StageCache, main, service_of, stage_settings
-from myblog.aws import cognito
-from myblog.errors import ServiceUnavailable
+from infra import zappa_stages
+from infra.apigw_cache import ACCESS_TOKEN_SCOPES, PLANS, StageCache, main
+from infra.zappa_stages import service_of
+from myblog.core.errors import ServiceUnavailable
 from tests.factories import PostFactory
 from tests.todo.conftest import sign_up_and_in
-from todo import selectors, tokens
+from todo import cognito, selectors, tokens
 
 ROOT = Path(__file__).resolve().parents[2]
 REGION = "us-east-1"
@@ -47,12 +48,12 @@ CACHED = {("/", "GET"), ("/{proxy+}", "GET")}
 
 
 def settings_file() -> dict[str, Any]:
-    return json.loads((ROOT / "zappa_settings.json").read_text())
+    return zappa_stages.read()
 
 
 def lambda_name(stage: str) -> str:
     """Zappa's name of a stage's function (and REST API): <project_name>-<stage>, '_' → '-'."""
-    return f"{stage_settings(stage, settings_file())['project_name']}-{stage}".replace("_", "-")
+    return f"{zappa_stages.resolve(stage, settings_file())['project_name']}-{stage}".replace("_", "-")
 
 
 @pytest.fixture(scope="module")
@@ -435,7 +436,7 @@ def test_the_blog_has_no_authorizer_anywhere(deployed) -> None:
 def test_every_stage_of_a_service_keeps_its_cache_cluster_on_with_its_ttl(service: str, ttl: int) -> None:
     config = settings_file()
     for stage in (name for name in config if name.startswith(f"{service}_")):
-        cache = StageCache.from_settings(stage_settings(stage, config))
+        cache = StageCache.from_settings(zappa_stages.resolve(stage, config))
         assert cache.enabled, stage
         assert cache.size in {"0.5", "1.6", "6.1", "13.5", "28.4", "58.2", "118", "237"}, stage  # CreateStage's values
         assert cache.ttl_seconds == ttl, stage
@@ -446,7 +447,7 @@ def test_every_stage_of_a_service_keeps_its_cache_cluster_on_with_its_ttl(servic
 def test_zappas_deployment_and_the_post_step_never_leave_the_cache_cluster_off_nor_resize_it(deployed, stage) -> None:
     api = deployed(stage, times=2)  # a deploy, then an update
 
-    cache = StageCache.from_settings(stage_settings(stage, settings_file()))
+    cache = StageCache.from_settings(zappa_stages.resolve(stage, settings_file()))
     assert api.aws_stage.cluster, "nothing set the cache cluster"
     assert set(api.aws_stage.cluster) == {(True, cache.size)}
 
@@ -457,7 +458,7 @@ def test_zappas_deployment_and_the_post_step_never_leave_the_cache_cluster_off_n
 @pytest.mark.parametrize("stage", STAGES)
 def test_only_the_get_methods_are_cached_for_the_stages_ttl_keyed_on_path_query_and_answer_headers(deployed, stage):
     api = deployed(stage)
-    plan, cache = PLANS[service_of(stage)], StageCache.from_settings(stage_settings(stage, settings_file()))
+    plan, cache = PLANS[service_of(stage)], StageCache.from_settings(zappa_stages.resolve(stage, settings_file()))
 
     methods, keys, aws_stage = api.methods(), api.cache_keys(), api.aws_stage
 

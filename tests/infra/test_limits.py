@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 from zappa.cli import ZappaCLI
 
-from infra.stage_env import stage_config
 from infra.templates import INFRA_DIR, Template, load
+from infra.zappa_stages import stage_config
 
 ROOT = Path(__file__).resolve().parents[2]
 SETTINGS_FILE = ROOT / "zappa_settings.json"

@@ -1,6 +1,6 @@
 """Every Lambda stage reaches what it talks to, as AWS routes and filters its packets.
 
-moto models neither routes nor security groups (DESIGN decision 12): a blog stage outside the VPC,
+moto models neither routes nor security groups (docs/architecture.md, decision 12): a blog stage outside the VPC,
 or whose group lets nothing out to PostgreSQL, passes every local test and times out on AWS. Here,
 for Env=dev and production:
 
@@ -16,7 +16,6 @@ for Env=dev and production:
 """
 
 import ast
-import json
 import re
 import shutil
 from dataclasses import dataclass
@@ -27,11 +26,11 @@ from typing import Any
 import pytest
 from django.conf import settings
 
-from infra import stage_env
+from infra import stage_env, zappa_stages
 from infra.templates import Template, load
 
 ROOT = Path(__file__).resolve().parents[2]
-SETTINGS = json.loads((ROOT / "zappa_settings.json").read_text())
+SETTINGS = zappa_stages.read()
 STAGES = list(SETTINGS)
 PROJECT = "myblog"
 ANYWHERE = "0.0.0.0/0"
@@ -165,7 +164,7 @@ def allowed(rules: list[Permission], outbound: bool, groups: set[Ref], port: int
 
 def readme_parameters(env: str) -> dict[str, dict[str, str]]:
     """What the README passes the stacks of an environment, for the stages it has."""
-    stages = {stage: stage_env.stage_config(stage) for stage in STAGES if stage.endswith(f"_{env}")}
+    stages = {stage: zappa_stages.stage_config(stage) for stage in STAGES if stage.endswith(f"_{env}")}
     dax = any("DAX_ENDPOINT" in config.get("environment_variables", {}) for config in stages.values())
     todo_in_vpc = any("vpc_config" in config for stage, config in stages.items() if stage.startswith("todo_"))
     return {
@@ -196,7 +195,7 @@ def written_config(stage: str, stacks: Stacks, tmp_path: Path) -> dict[str, Any]
     settings_file = tmp_path / "zappa_settings.json"
     shutil.copy(ROOT / "zappa_settings.json", settings_file)
     stage_env.write(stage, FakeCloudFormation(stacks), settings_file)
-    return stage_env.stage_config(stage, json.loads(settings_file.read_text()))
+    return zappa_stages.stage_config(stage, zappa_stages.read(settings_file))
 
 
 @cache
@@ -205,8 +204,8 @@ def required(service: str) -> frozenset[str]:
 
 
 def vpc_targets(stage: str) -> set[Ref]:
-    service, _ = stage_env.service_and_env(stage)
-    names = set(required(service)) | set(stage_env.stage_config(stage).get("environment_variables", {}))
+    service, _ = zappa_stages.service_and_env(stage)
+    names = set(required(service)) | set(zappa_stages.stage_config(stage).get("environment_variables", {}))
     return {IN_VPC[name] for name in names if name in IN_VPC}
 
 
@@ -248,9 +247,9 @@ def _imports(module: str) -> set[str]:
 
 def reachable_modules(stage: str) -> set[str]:
     """Every module of ours a request, an admin page or an event of the stage can run."""
-    config = stage_env.stage_config(stage)
-    service, _ = stage_env.service_and_env(stage)
-    urlconf = {"blog": "myblog.urls", "todo": "todo.service_urls"}[service]
+    config = zappa_stages.stage_config(stage)
+    service, _ = zappa_stages.service_and_env(stage)
+    urlconf = {"blog": "myblog.urls.blog", "todo": "myblog.urls.todo"}[service]
     # What Django runs for every request and at start (middleware, AppConfig.ready), the service's
     # URLconf, and the functions of the stage's events. The settings module itself is not followed:
     # it names every service's URLconf.
@@ -273,7 +272,7 @@ def reachable_modules(stage: str) -> set[str]:
 
 def aws_calls(stage: str) -> set[str]:
     """The AWS APIs (and AWS-hosted URLs) the stage's code calls."""
-    config = stage_env.stage_config(stage)
+    config = zappa_stages.stage_config(stage)
     sources = {module: _module_file(module).read_text() for module in reachable_modules(stage)}  # type: ignore[union-attr]
     text = "\n".join(sources.values())
     calls = set(re.findall(r"""client\(\s*["']([a-z0-9-]+)["']""", text))
@@ -381,7 +380,7 @@ def test_the_blog_talks_to_aurora_and_the_todo_stage_with_dax_to_dax() -> None:
 
 @pytest.mark.parametrize("stage", STAGES)
 def test_a_stage_that_talks_to_a_resource_in_the_vpc_runs_in_that_resources_subnets(stage, tmp_path) -> None:
-    stacks = Stacks(stage_env.service_and_env(stage)[1], readme_parameters(stage_env.service_and_env(stage)[1]))
+    stacks = Stacks(zappa_stages.service_and_env(stage)[1], readme_parameters(zappa_stages.service_and_env(stage)[1]))
     config = written_config(stage, stacks, tmp_path)
     subnets, _ = stage_network(config, stacks)
     private = set(stacks.output("network", "PrivateSubnetIds") or [])
@@ -392,7 +391,7 @@ def test_a_stage_that_talks_to_a_resource_in_the_vpc_runs_in_that_resources_subn
 
 @pytest.mark.parametrize("stage", STAGES)
 def test_security_groups_let_a_stage_reach_each_resource_in_the_vpc_on_its_port(stage, tmp_path) -> None:
-    env = stage_env.service_and_env(stage)[1]
+    env = zappa_stages.service_and_env(stage)[1]
     stacks = Stacks(env, readme_parameters(env))
     _, groups = stage_network(written_config(stage, stacks, tmp_path), stacks)
     rules = permissions(stacks)
@@ -404,7 +403,7 @@ def test_security_groups_let_a_stage_reach_each_resource_in_the_vpc_on_its_port(
 
 @pytest.mark.parametrize("stage", STAGES)
 def test_a_stage_in_the_vpc_has_a_path_to_every_aws_api_it_calls(stage, tmp_path) -> None:
-    env = stage_env.service_and_env(stage)[1]
+    env = zappa_stages.service_and_env(stage)[1]
     stacks = Stacks(env, readme_parameters(env))
     config = written_config(stage, stacks, tmp_path)
     assert unreachable_apis(stage, config, stacks) == {}
@@ -413,8 +412,8 @@ def test_a_stage_in_the_vpc_has_a_path_to_every_aws_api_it_calls(stage, tmp_path
 @pytest.mark.parametrize("stage", STAGES)
 def test_only_the_role_of_a_stage_in_the_vpc_may_manage_network_interfaces(stage) -> None:
     """Lambda creates the function's network interfaces in the VPC with the function's role."""
-    service, env = stage_env.service_and_env(stage)
-    in_vpc = "vpc_config" in stage_env.stage_config(stage) or bool(vpc_targets(stage))
+    service, env = zappa_stages.service_and_env(stage)
+    in_vpc = "vpc_config" in zappa_stages.stage_config(stage) or bool(vpc_targets(stage))
     roles = Stacks(env, readme_parameters(env)).templates["roles"]
     role = roles.resources[{"blog": "BlogRole", "todo": "TodoRole"}[service]]["Properties"]
     managed = roles.resolve({"Arns": role.get("ManagedPolicyArns", [])}).get("Arns", [])
@@ -433,7 +432,7 @@ def test_the_shared_https_group_alone_reaches_neither_the_database_nor_dax() -> 
 
 def test_the_check_finds_what_a_blog_without_a_nat_gateway_cannot_reach(tmp_path) -> None:
     stacks = Stacks("production", readme_parameters("production") | {"network": {"EnableNat": "false"}})
-    config = stage_env.stage_config("blog_production") | {
+    config = zappa_stages.stage_config("blog_production") | {
         "vpc_config": {
             "SubnetIds": ["@network:PrivateSubnetIds"],
             "SecurityGroupIds": ["@network:LambdaSecurityGroupId"],

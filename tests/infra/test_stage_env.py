@@ -1,17 +1,16 @@
 """Every stage gets every variable its service needs, from a declared stack output or the operator."""
 
-import json
 import shutil
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
-from infra import stage_env
+from infra import stage_env, zappa_stages
 from infra.templates import load
 
 ROOT = Path(__file__).resolve().parents[2]
-STAGES = list(json.loads((ROOT / "zappa_settings.json").read_text()))
+STAGES = list(zappa_stages.read())
 OPERATOR_VARIABLES = {name for name, source in stage_env.SOURCES.items() if isinstance(source, stage_env.Operator)}
 
 
@@ -56,7 +55,7 @@ def test_every_required_variable_has_a_source_and_every_output_source_is_declare
 
 @pytest.mark.parametrize("stage", STAGES)
 def test_a_stage_as_committed_cannot_deploy_until_its_outputs_are_written(stage) -> None:
-    problems = stage_env.check(stage, remote_keys=OPERATOR_VARIABLES)
+    problems = stage_env.check(stage, zappa_stages.stage_config(stage), remote_keys=OPERATOR_VARIABLES)
     assert any(problem.startswith("role_arn") for problem in problems)
 
 
@@ -64,16 +63,16 @@ def test_a_stage_as_committed_cannot_deploy_until_its_outputs_are_written(stage)
 def test_writing_the_outputs_completes_a_stage(stage, tmp_path, monkeypatch) -> None:
     settings_file = tmp_path / "zappa_settings.json"
     shutil.copy(ROOT / "zappa_settings.json", settings_file)
-    monkeypatch.setattr(stage_env, "SETTINGS_FILE", settings_file)
+    monkeypatch.setattr(zappa_stages, "SETTINGS_FILE", settings_file)
     stacks = FakeStacks()
 
     stage_env.write(stage, stacks, settings_file)
 
-    config = stage_env.stage_config(stage)
-    service, env = stage_env.service_and_env(stage)
+    config = zappa_stages.stage_config(stage)
+    service, env = zappa_stages.service_and_env(stage)
     assert config["role_arn"] == f"myblog-{env}-roles:{stage_env.ROLE_OUTPUTS[service].key}"
     assert all(name.startswith(f"myblog-{env}-") for name in stacks.asked)
-    problems = stage_env.check(stage, remote_keys=OPERATOR_VARIABLES)
+    problems = stage_env.check(stage, zappa_stages.stage_config(stage), remote_keys=OPERATOR_VARIABLES)
     # What is left is what only the operator can give: a custom domain's certificate.
     assert [p for p in problems if not p.startswith("certificate_arn")] == []
     if service == "todo":
@@ -90,17 +89,19 @@ def test_writing_the_outputs_completes_a_stage(stage, tmp_path, monkeypatch) -> 
 def test_a_secret_missing_from_the_remote_env_file_is_reported(tmp_path, monkeypatch) -> None:
     settings_file = tmp_path / "zappa_settings.json"
     shutil.copy(ROOT / "zappa_settings.json", settings_file)
-    monkeypatch.setattr(stage_env, "SETTINGS_FILE", settings_file)
+    monkeypatch.setattr(zappa_stages, "SETTINGS_FILE", settings_file)
     stage_env.write("blog_dev", FakeStacks(), settings_file)
 
-    problems = stage_env.check("blog_dev", remote_keys=OPERATOR_VARIABLES - {"EMAIL_FROM"})
+    problems = stage_env.check(
+        "blog_dev", zappa_stages.stage_config("blog_dev"), remote_keys=OPERATOR_VARIABLES - {"EMAIL_FROM"}
+    )
 
     assert problems == ["EMAIL_FROM: MISSING from the remote_env file"]
 
 
 def test_zappa_refuses_to_deploy_a_stage_with_a_gap_but_packages_it(monkeypatch) -> None:
     monkeypatch.setattr(stage_env, "remote_env_keys", lambda config: OPERATOR_VARIABLES)
-    cli = SimpleNamespace(api_stage="todo_dev", stage_config=stage_env.stage_config("todo_dev"), command="deploy")
+    cli = SimpleNamespace(api_stage="todo_dev", stage_config=zappa_stages.stage_config("todo_dev"), command="deploy")
 
     with pytest.raises(SystemExit, match="Not deploying todo_dev: .*role_arn"):
         stage_env.zappa_settings_callback(cli)

@@ -27,14 +27,15 @@ import boto3
 import pytest
 from zappa.cli import ZappaCLI
 
-from infra.stage_env import stage_config
+from infra import zappa_stages
 from infra.templates import load
+from infra.zappa_stages import stage_config
 from tests.infra.test_deploy_sequence import stack_parameters
 
 ROOT = Path(__file__).resolve().parents[2]
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
-STAGES = list(json.loads((ROOT / "zappa_settings.json").read_text()))
+STAGES = list(zappa_stages.read())
 INVOCATION_URI = re.compile(
     r"^arn:aws:apigateway:[a-z0-9-]+:lambda:path/2015-03-31/functions/(?P<function>.+)/invocations$"
 )
@@ -78,9 +79,9 @@ def allows(role: dict[str, Any], action: str, resource: str) -> bool:
 
 def zappa_cli(stage: str, tmp_path: Path) -> ZappaCLI:
     """Zappa's CLI for the stage, with role_arn as `stage_env write` sets it from roles.yaml."""
-    settings = json.loads((ROOT / "zappa_settings.json").read_text())
+    settings = zappa_stages.read()
     settings[stage]["role_arn"] = role_arn(role_of(stage))
-    if "authorizer" in settings[stage] or "authorizer" in settings.get(settings[stage].get("extends", ""), {}):
+    if "authorizer" in stage_config(stage):
         provider = f"arn:aws:cognito-idp:{REGION}:{ACCOUNT}:userpool/{REGION}_pool"
         settings[stage]["authorizer"] = {"type": "COGNITO_USER_POOLS", "provider_arns": [provider]}
     settings_file = tmp_path / "zappa_settings.json"

@@ -1,6 +1,5 @@
 """What the notifications code uses is declared in infra/notifications.yaml and wired in Zappa."""
 
-import json
 from email.utils import parseaddr
 from pathlib import Path
 
@@ -10,6 +9,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from infra.templates import load
+from infra.zappa_stages import stage_config
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -50,9 +50,7 @@ def test_the_bounce_topic_calls_the_events_endpoint_and_ses_publishes_only_bounc
 
 @pytest.mark.parametrize("env", ["dev", "production"])
 def test_each_blog_stage_names_the_declared_configuration_set_and_sends_failed_tasks_to_a_dead_letter_queue(env):
-    config = json.loads((ROOT / "zappa_settings.json").read_text())
-    stage = f"blog_{env}"
-    merged = {**config.get(config[stage].get("extends"), {}), **config[stage]}
+    merged = stage_config(f"blog_{env}")
     declared = template(env)
 
     # Filled from this stack's TaskDeadLetterQueueArn by `python -m infra.stage_env write`.
