@@ -11,19 +11,13 @@ middleware, no database), generated in a temporary folder: the floor any Django 
 
 from __future__ import annotations
 
-import json
-import logging
-import os
-import platform
 import secrets
 import subprocess
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS_DIR = ROOT / "benchmarks" / "results"
+from benchmarks.common import ROOT, aws_environment, base_environment, boto_args
+
 HOST = "blog.example.com"
 STAGE = "blog_production"
 POSTS = 30
@@ -35,7 +29,7 @@ import django
 django.setup()
 from django.contrib.auth import get_user_model
 from django.utils import timezone
-from myblog.models import Post
+from myblog.blog.models import Post
 
 author, _ = get_user_model().objects.get_or_create(username="bench", defaults={{"email": "bench@example.com"}})
 now = timezone.now()
@@ -55,23 +49,6 @@ for n in range({posts}):
         post.tags.set(["python", "aws"] if n % 2 else ["django"])
 print(Post.objects.count())
 """
-
-
-def start_moto() -> tuple[Any, str]:
-    from infra.local_endpoint import ThreadedEndpoint
-
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = ThreadedEndpoint()
-    return server, server.url
-
-
-def aws_environment(endpoint: str) -> dict[str, str]:
-    return {
-        "AWS_ENDPOINT_URL": endpoint,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }
 
 
 def blog_environment(folder: Path, endpoint: str) -> dict[str, str]:
@@ -96,12 +73,6 @@ def blog_environment(folder: Path, endpoint: str) -> dict[str, str]:
     }
 
 
-def base_environment() -> dict[str, str]:
-    """A clean process environment: nothing inherited from the shell but PATH and the locale."""
-    keep = ("PATH", "LANG", "LC_ALL", "HOME", "TMPDIR")
-    return {name: os.environ[name] for name in keep if name in os.environ}
-
-
 def manage(env: dict[str, str], *args: str) -> str:
     done = subprocess.run(  # noqa: S603 - this interpreter, the project's manage.py
         [sys.executable, "manage.py", *args],
@@ -121,7 +92,7 @@ def prepare_blog(folder: Path, endpoint: str) -> dict[str, str]:
     import boto3
 
     env = blog_environment(folder, endpoint)
-    s3 = boto3.client("s3", **_boto_args(endpoint))
+    s3 = boto3.client("s3", **boto_args(endpoint))
     s3.create_bucket(Bucket=env["MEDIA_BUCKET"])
     manage(env, "migrate", "--noinput", "-v", "0")
     manage(env, "collectstatic", "--noinput", "-v", "0")
@@ -136,15 +107,6 @@ def prepare_blog(folder: Path, endpoint: str) -> dict[str, str]:
     if done.returncode != 0:
         sys.exit(f"seeding posts failed:\n{done.stderr}")
     return env
-
-
-def _boto_args(endpoint: str) -> dict[str, str]:
-    return {
-        "endpoint_url": endpoint,
-        "aws_access_key_id": "testing",
-        "aws_secret_access_key": "testing",
-        "region_name": "us-east-1",
-    }
 
 
 HELLO_SETTINGS = '''"""A bare Django project: one view, no apps, no middleware, no database."""
@@ -183,79 +145,3 @@ def write_hello_project(folder: Path) -> Path:
     (folder / "hello_settings.py").write_text(HELLO_SETTINGS % {"body": HELLO_BODY})
     (folder / "hello_wsgi.py").write_text(HELLO_WSGI)
     return folder
-
-
-def zappa_settings_text(stage: str = STAGE) -> str:
-    """The zappa_settings.py `zappa deploy` would package for the stage, made by Zappa itself."""
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "zappa_settings.py"
-        done = subprocess.run(  # noqa: S603 - the venv's own zappa
-            [str(Path(sys.executable).with_name("zappa")), "save-python-settings-file", stage, "-o", str(out)],
-            cwd=ROOT,
-            env={**os.environ, "VIRTUAL_ENV": sys.prefix},
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if done.returncode != 0:
-            sys.exit(f"zappa save-python-settings-file failed: {done.stdout}{done.stderr}")
-        return out.read_text()
-
-
-def apigw_event(
-    path: str,
-    *,
-    host: str,
-    stage: str,
-    method: str = "GET",
-    headers: dict[str, str] | None = None,
-    body: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """An API Gateway REST (payload 1.0) proxy event for a JSON request, as Zappa's handler gets it."""
-    headers = {"Host": host, "X-Forwarded-Proto": "https", "X-Forwarded-Port": "443", "Accept": "application/json"} | (
-        headers or {}
-    )
-    if body is not None:
-        headers["Content-Type"] = "application/json"
-    return {
-        "resource": "/{proxy+}",
-        "path": path,
-        "httpMethod": method,
-        "headers": headers,
-        "multiValueHeaders": {name: [value] for name, value in headers.items()},
-        "queryStringParameters": None,
-        "multiValueQueryStringParameters": None,
-        "pathParameters": {"proxy": path.lstrip("/")},
-        "stageVariables": None,
-        "requestContext": {
-            "stage": stage,
-            "httpMethod": method,
-            "path": f"/{stage}{path}",
-            "domainName": host,
-            "identity": {"sourceIp": "198.51.100.7"},
-        },
-        "body": json.dumps(body) if body is not None else None,
-        "isBase64Encoded": False,
-    }
-
-
-def machine() -> dict[str, Any]:
-    import django
-
-    return {
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "cpus": os.cpu_count(),
-        "load_average_at_start": os.getloadavg() if hasattr(os, "getloadavg") else None,
-        "django": django.get_version(),
-        "note": "a shared machine, loaded by other work while this ran: compare the ratios, not absolute figures",
-    }
-
-
-def write_results(path: Path, document: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    document = {"measured_at": datetime.now(UTC).isoformat(timespec="seconds"), **document}
-    path.write_text(json.dumps(document, indent=2) + "\n")
-    print(f"\nwritten to {path}")

@@ -1,6 +1,6 @@
 """Cold start: a fresh process to the first response through Zappa's Lambda handler.
 
-    python -m benchmarks.cold_start [--runs 15]      (or: python benchmarks/cold_start.py)
+    python -m benchmarks.cold_start [--runs 15]
 
 Two sides, the same interpreter (this virtualenv's) and the same entry point,
 `zappa.handler.lambda_handler`, fed an API Gateway REST (payload 1.0) event:
@@ -36,21 +36,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-if __package__ in (None, ""):
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from benchmarks.blog_site import (
-    HOST,
+from benchmarks.blog_site import HOST, STAGE, prepare_blog, write_hello_project
+from benchmarks.common import (
     RESULTS_DIR,
     ROOT,
-    STAGE,
     apigw_event,
     aws_environment,
     base_environment,
     machine,
-    prepare_blog,
     start_moto,
-    write_hello_project,
     write_results,
     zappa_settings_text,
 )
@@ -61,7 +55,6 @@ MARKER = "FIRST-RESPONSE "
 
 CHILD = """
 import json, sys
-sys.path[:0] = [{app!r}, {root!r}]
 from zappa.handler import lambda_handler
 answer = lambda_handler(json.loads({event!r}), None)
 sys.stdout.write("FIRST-RESPONSE " + json.dumps({{"status": answer["statusCode"], "bytes": len(answer.get("body") or "")}}) + "\\n")
@@ -85,13 +78,18 @@ def app_folder(folder: Path, generated: str, django_settings: str, variables: di
 def run_once(
     app: Path, path: str, process_env: dict[str, str], importtime: bool = False
 ) -> tuple[float, dict[str, Any], str]:
-    code = CHILD.format(app=str(app), root=str(ROOT), event=json.dumps(apigw_event(path, host=HOST, stage=STAGE)))
+    code = CHILD.format(event=json.dumps(apigw_event(path, host=HOST, stage=STAGE)))
     command = [sys.executable, *(["-X", "importtime"] if importtime else []), "-c", code]
     # stderr to a file: a -X importtime log would fill a pipe that nobody reads until the end.
     with tempfile.TemporaryFile("w+") as errors:
         start = time.perf_counter()
         child = subprocess.Popen(  # noqa: S603 - this interpreter, a fixed script
-            command, cwd=app, env=process_env, stdout=subprocess.PIPE, stderr=errors, text=True
+            command,
+            cwd=app,
+            env={**process_env, "PYTHONPATH": f"{app}{os.pathsep}{ROOT}"},
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            text=True,
         )
         line = ""
         assert child.stdout is not None
@@ -156,7 +154,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=RESULTS, help="where to write the JSON results")
     args = parser.parse_args(argv)
 
-    host_machine = machine()
+    import django
+
+    host_machine = machine(django=django.get_version())
     server, endpoint = start_moto()
     try:
         os.environ.update(aws_environment(endpoint))
@@ -164,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
             folder = Path(tmp)
             print("preparing: migrate, collectstatic, seed posts ...", flush=True)
             blog_env = prepare_blog(folder, endpoint)
-            generated = zappa_settings_text()
+            generated = zappa_settings_text(STAGE)
             blog_app = app_folder(folder / "blog", generated, "myblog.settings", blog_env)
             hello_app = app_folder(
                 write_hello_project(folder / "hello"), generated, "hello_settings", {"LOG_LEVEL": "WARNING"}

@@ -2,7 +2,7 @@
 
     python -m benchmarks.package_size [STAGE ...]
 
-Builds the zips with scripts/package.py (the builder of `make package`, into build/; the wheels
+Builds the zips with infra.packaging (the builder of `make package`, into build/; the wheels
 come from build/package-cache/ after the first run) and records each stage's size, its ratio to
 the target and the heaviest parts, in benchmarks/results/package_size.json. The target is read as
 30 MB = 30,000,000 bytes, the stricter reading; the figure in MiB is recorded too.
@@ -11,28 +11,18 @@ the target and the heaviest parts, in benchmarks/results/package_size.json. The 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import sys
 from collections import Counter
 from pathlib import Path
-from types import ModuleType
 
-if __package__ in (None, ""):
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from benchmarks.blog_site import RESULTS_DIR, ROOT, machine, write_results
+from benchmarks.common import RESULTS_DIR, ROOT, machine, write_results
+from infra.packaging import config
+from infra.packaging.config import PackageError
+from infra.packaging.pipeline import build
+from infra.packaging.report import report
 
 RESULTS = RESULTS_DIR / "package_size.json"
 TARGET_BYTES = 30_000_000
-
-
-def load_builder() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("package_builder", ROOT / "scripts" / "package.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the class is made
-    spec.loader.exec_module(module)
-    return module
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,12 +30,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("stages", nargs="*", help="stages to build (default: every stage)")
     parser.add_argument("--output", type=Path, default=RESULTS, help="where to write the JSON results")
     args = parser.parse_args(argv)
-    builder = load_builder()
     try:
-        results = builder.build(args.stages or None)
-    except builder.PackageError as error:
+        results = build(args.stages or None)
+    except PackageError as error:
         sys.exit(f"error: {error}")
-    builder.report(results)
+    report(results)
 
     stages = {}
     for result in results:
@@ -75,10 +64,10 @@ def main(argv: list[str] | None = None) -> int:
             "figures": {
                 "stages": stages,
                 "left_out": {
-                    "deploy_only_distributions": sorted(builder.DEPLOY_ONLY_DISTRIBUTIONS),
-                    "deploy_only_modules": sorted(builder.DEPLOY_ONLY_MODULES),
-                    "botocore_services_kept": sorted(builder.BOTOCORE_SERVICES),
-                    "translations_kept": list(builder.KEPT_LANGUAGES),
+                    "deploy_only_distributions": sorted(config.DEPLOY_ONLY_DISTRIBUTIONS),
+                    "deploy_only_modules": sorted(config.DEPLOY_ONLY_MODULES),
+                    "botocore_services_kept": sorted(config.BOTOCORE_SERVICES),
+                    "translations_kept": list(config.KEPT_LANGUAGES),
                 },
             },
             "ratio": largest["ratio"],

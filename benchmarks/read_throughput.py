@@ -35,20 +35,8 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-if __package__ in (None, ""):
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from benchmarks.blog_site import (
-    HOST,
-    RESULTS_DIR,
-    ROOT,
-    base_environment,
-    machine,
-    prepare_blog,
-    start_moto,
-    write_hello_project,
-    write_results,
-)
+from benchmarks.blog_site import HOST, prepare_blog, write_hello_project
+from benchmarks.common import RESULTS_DIR, ROOT, base_environment, machine, start_moto, write_results
 
 RESULTS = RESULTS_DIR / "read_throughput.json"
 # target name -> at least this share of hello-world's requests/s
@@ -173,7 +161,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     require_wrk()
     wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True, check=False)  # noqa: S607
-    host_machine = machine()
+    import django
+
+    host_machine = machine(django=django.get_version())
 
     moto, endpoint = start_moto()
     with ExitStack() as stack, tempfile.TemporaryDirectory() as tmp:

@@ -1,6 +1,6 @@
 """Thumbnail pipelines compared on one 24-megapixel JPEG, in one run: time and peak memory.
 
-    python -m benchmarks.thumbnails [--runs 5]      (or: python benchmarks/thumbnails.py)
+    python -m benchmarks.thumbnails [--runs 5]
 
 Pipelines, each making 320/640/1280 px wide renditions in WebP and JPEG with the same encoder
 settings (media.renditions.JPEG_OPTIONS and WEBP_OPTIONS):
@@ -23,20 +23,18 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import os
-import platform
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "benchmarks" / "results" / "thumbnails.json"
+from benchmarks.common import RESULTS_DIR, ROOT, load_average, machine, write_results
+
+RESULTS = RESULTS_DIR / "thumbnails.json"
 SOURCE_SIZE = (6000, 4000)
 SOURCE_QUALITY = 90
 PIPELINES = ("ours", "naive", "pyvips", "pyvips-shared")
@@ -217,9 +215,8 @@ def child(pipeline: str, source: Path, runs: int) -> dict[str, Any]:
 
 
 def measure(pipeline: str, source: Path, runs: int) -> dict[str, Any]:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-    command = [sys.executable, str(Path(__file__).resolve()), "--child", pipeline, str(source), str(runs)]
-    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # noqa: S603 - this file, this interpreter
+    command = [sys.executable, "-m", "benchmarks.thumbnails", "--child", pipeline, str(source), str(runs)]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)  # noqa: S603 - this module, this interpreter
     if done.returncode != 0:
         return {"available": False, "reason": f"exit {done.returncode}: {done.stderr.strip()[-500:]}"}
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -297,7 +294,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import PIL
 
-    load_average = os.getloadavg() if hasattr(os, "getloadavg") else None
+    at_start = load_average()
     data = make_source_jpeg()
     print(
         f"source: {SOURCE_SIZE[0]}x{SOURCE_SIZE[1]} JPEG q{SOURCE_QUALITY}, {len(data) / 1e6:.1f} MB; {args.runs} runs each"
@@ -309,17 +306,8 @@ def main(argv: list[str] | None = None) -> int:
     ratios, targets = report(results)
     print_table(results, ratios, targets)
 
-    args.output.parent.mkdir(parents=True, exist_ok=True)
     document = {
-        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-            "cpus": os.cpu_count(),
-            "load_average_at_start": load_average,
-            "note": "a shared machine, loaded by other work while this ran: compare the ratios, not absolute figures",
-            "pillow": PIL.__version__,
-        },
+        "machine": machine(at_start, pillow=PIL.__version__),
         "source": {"width": SOURCE_SIZE[0], "height": SOURCE_SIZE[1], "quality": SOURCE_QUALITY, "bytes": len(data)},
         "runs": args.runs,
         "pipelines": results,
@@ -352,8 +340,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     for check, t in zip(document["checks"], targets, strict=True):
         check["met"] = t["met"]
-    args.output.write_text(json.dumps(document, indent=2) + "\n")
-    print(f"\nwritten to {args.output}")
+    write_results(args.output, document)
     return 0
 
 

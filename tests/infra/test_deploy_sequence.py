@@ -23,8 +23,8 @@ import boto3
 import pytest
 
 from infra import remote_env, stacks
-from infra.stage_env import stage_config
 from infra.templates import INFRA_DIR
+from infra.zappa_stages import stage_config
 from tests.infra import moto_cloudformation
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -334,7 +334,7 @@ def project_copy(destination: Path) -> Path:
         shutil.copy2(source, destination / name)
     (destination / ".venv").symlink_to(VENV)
     cache = ROOT / "build" / "package-cache"
-    if cache.is_dir():  # a copy: scripts/package.py wants its cache inside the project
+    if cache.is_dir():  # a copy: infra.packaging wants its cache inside the project
         shutil.copytree(cache, destination / "build" / "package-cache")
     return destination
 

@@ -1,4 +1,4 @@
-"""The Lambda package (DESIGN decision 11): built by scripts/package.py, then inspected.
+"""The Lambda package (docs/architecture.md, decision 11): built by infra.packaging, then inspected.
 
 The python3.11 Lambda runtime is Amazon Linux 2 with glibc 2.26, while pip on this machine
 (glibc 2.36) would pick manylinux_2_28/_2_34 wheels. Every shared library in the zip is read
@@ -16,35 +16,27 @@ import sys
 import zipfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
+from infra import zappa_stages
+from infra.packaging import config, elf, layout, selection, wheels
+from infra.packaging.pipeline import build
+from infra.packaging.report import report
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
-
-
-def load_builder() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("package_builder", REPO_ROOT / "scripts" / "package.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the class is made
-    spec.loader.exec_module(module)
-    return module
-
-
-builder = load_builder()
 
 
 @pytest.fixture(scope="module")
 def stage() -> str:
     # One stage is enough: the stages share the dependency layer and differ in zappa_settings.py.
-    return next(iter(builder.load_stages(REPO_ROOT / "zappa_settings.json")))
+    return next(iter(zappa_stages.all_stages()))
 
 
 @pytest.fixture(scope="module")
 def built(stage: str, tmp_path_factory: pytest.TempPathFactory) -> Any:
-    (result,) = builder.build([stage], out_dir=tmp_path_factory.mktemp("package"))
+    (result,) = build([stage], out_dir=tmp_path_factory.mktemp("package"))
     return result
 
 
@@ -67,14 +59,14 @@ def generated_settings(archive: zipfile.ZipFile) -> dict[str, Any]:
 
 def distributions(names: Iterable[str]) -> set[str]:
     found = {name.split("/")[0] for name in names if name.split("/")[0].endswith(".dist-info")}
-    return {builder.normalize(entry.removesuffix(".dist-info").rsplit("-", 1)[0]) for entry in found}
+    return {wheels.normalize(entry.removesuffix(".dist-info").rsplit("-", 1)[0]) for entry in found}
 
 
 # --- The package as built -----------------------------------------------------------------------
 
 
 def test_every_shared_library_in_the_package_loads_on_the_lambda_runtime(built: Any, archive: zipfile.ZipFile) -> None:
-    checked, problems = builder.check_zip(built.zip_path)
+    checked, problems = elf.check_zip(built.zip_path)
 
     assert problems == []
     # The runtime set has compiled code (Pillow, psycopg, cryptography, ...): the check saw it.
@@ -82,9 +74,9 @@ def test_every_shared_library_in_the_package_loads_on_the_lambda_runtime(built: 
     newest = []
     for name in archive.namelist():
         if name.endswith(".so"):
-            elf = builder.read_elf(archive.read(name))
-            newest.append(builder.max_glibc(elf))
-            assert elf.machine == builder.EM_X86_64
+            parsed = elf.read_elf(archive.read(name))
+            newest.append(elf.max_glibc(parsed))
+            assert parsed.machine == elf.EM_X86_64
     assert any(newest), "the ELF reader found no GLIBC symbol version in any library"
     assert max(v for v in newest if v) <= (2, 26)
 
@@ -99,9 +91,9 @@ def test_extension_modules_are_built_for_cpython_3_11_on_x86_64(names: list[str]
 def test_the_zip_fits_a_direct_upload_to_lambda(built: Any, capsys: pytest.CaptureFixture[str]) -> None:
     with capsys.disabled():
         print()
-        builder.report([built], top=8)
+        report([built], top=8)
 
-    assert built.size < builder.HARD_LIMIT_BYTES
+    assert built.size < config.HARD_LIMIT_BYTES
     assert built.uncompressed < 250 * 1024 * 1024  # Lambda's limit on the unzipped code
 
 
@@ -114,26 +106,24 @@ def test_the_zip_has_the_layout_zappa_deploys(
     assert archive.read("handler.py") == archive.read("zappa/handler.py")
     assert archive.read("django_zappa_app.py") == archive.read("zappa/ext/django_zappa.py")
     assert settings["API_STAGE"] == stage
-    assert (
-        settings["DJANGO_SETTINGS"] == builder.load_stages(REPO_ROOT / "zappa_settings.json")[stage]["django_settings"]
-    )
+    assert settings["DJANGO_SETTINGS"] == zappa_stages.all_stages()[stage]["django_settings"]
     assert f"{settings['DJANGO_SETTINGS'].replace('.', '/')}.py" in names
     for functions in settings["AWS_EVENT_MAPPING"].values():
         for function in functions:
             assert f"{function.rsplit('.', 1)[0].replace('.', '/')}.py" in names
     assert "package_info.json" in names
     # Every app package of the project, with its migrations and templates.
-    for app in ("myblog", "media"):
+    for app in ("myblog/blog", "media"):
         assert f"{app}/__init__.py" in names
         assert any(name.startswith(f"{app}/migrations/0001") for name in names)
-    assert any(name.startswith("myblog/templates/") for name in names)
+    assert any(name.startswith("myblog/blog/templates/") for name in names)
 
 
 def test_the_zip_carries_only_what_runs_on_lambda(built: Any, names: list[str]) -> None:
     top_level = {name.split("/")[0] for name in names}
-    runtime = {builder.normalize(builder.WHEEL_NAME.match(wheel.name)["name"]) for wheel in built.wheels}
+    runtime = {wheels.normalize(wheels.WHEEL_NAME.match(wheel.name)["name"]) for wheel in built.wheels}
     dev_only = {
-        builder.normalize(line.split("==")[0].split("[")[0])
+        wheels.normalize(line.split("==")[0].split("[")[0])
         for line in (REPO_ROOT / "requirements-dev.txt").read_text().splitlines()
         if "==" in line and not line.startswith("#")
     } - runtime
@@ -146,8 +136,8 @@ def test_the_zip_carries_only_what_runs_on_lambda(built: Any, names: list[str]) 
     assert [name for name in names if name.endswith((".sqlite3", ".env")) or "/.git/" in name] == []
     # Exactly what requirements.txt resolves to (pip itself stays out, as in Zappa's own packages),
     # less what Zappa needs only to deploy.
-    assert distributions(names) == runtime - {"pip"} - builder.DEPLOY_ONLY_DISTRIBUTIONS
-    assert [name for name in names if name in builder.DEPLOY_ONLY_MODULES] == []
+    assert distributions(names) == runtime - {"pip"} - config.DEPLOY_ONLY_DISTRIBUTIONS
+    assert [name for name in names if name in config.DEPLOY_ONLY_MODULES] == []
     assert {"pytest", "moto", "ruff"} <= dev_only
     assert {"django", "zappa", "boto3", "pillow", "psycopg-binary"} <= runtime
 
@@ -199,23 +189,23 @@ def test_the_package_keeps_the_model_of_every_aws_service_the_code_calls() -> No
     }
 
     assert {"s3", "dynamodb"} <= named
-    assert named <= builder.BOTOCORE_SERVICES
+    assert named <= config.BOTOCORE_SERVICES
     # Zappa's async tasks and django-ses (v1 and v2).
-    assert {"lambda", "sns", "sts", "ses", "sesv2"} <= builder.BOTOCORE_SERVICES
+    assert {"lambda", "sns", "sts", "ses", "sesv2"} <= config.BOTOCORE_SERVICES
 
 
 def test_only_non_english_translations_and_unused_aws_models_are_left_out() -> None:
     from django.conf import settings
 
     # Other catalogues are left out because nothing switches the language per request.
-    assert settings.LANGUAGE_CODE.split("-")[0] in builder.KEPT_LANGUAGES
+    assert settings.LANGUAGE_CODE.split("-")[0] in config.KEPT_LANGUAGES
     assert "django.middleware.locale.LocaleMiddleware" not in settings.MIDDLEWARE
-    assert builder.runtime_unneeded(["django", "conf", "locale", "de", "LC_MESSAGES", "django.mo"])
-    assert not builder.runtime_unneeded(["django", "conf", "locale", "en_GB", "LC_MESSAGES", "django.mo"])
-    assert not builder.runtime_unneeded(["django", "conf", "locale", "de", "formats.py"])
-    assert builder.runtime_unneeded(["botocore", "data", "ec2", "2016-11-15", "service-2.json.gz"])
-    assert not builder.runtime_unneeded(["botocore", "data", "s3", "2006-03-01", "service-2.json.gz"])
-    assert not builder.runtime_unneeded(["botocore", "data", "endpoints.json"])
+    assert selection.runtime_unneeded(["django", "conf", "locale", "de", "LC_MESSAGES", "django.mo"])
+    assert not selection.runtime_unneeded(["django", "conf", "locale", "en_GB", "LC_MESSAGES", "django.mo"])
+    assert not selection.runtime_unneeded(["django", "conf", "locale", "de", "formats.py"])
+    assert selection.runtime_unneeded(["botocore", "data", "ec2", "2016-11-15", "service-2.json.gz"])
+    assert not selection.runtime_unneeded(["botocore", "data", "s3", "2006-03-01", "service-2.json.gz"])
+    assert not selection.runtime_unneeded(["botocore", "data", "endpoints.json"])
 
 
 # --- The checker fails on libraries the runtime cannot load ---------------------------------------
@@ -269,13 +259,13 @@ OK_NAME = "pkg/_speedups.cpython-311-x86_64-linux-gnu.so"
 
 
 def test_the_checker_reads_what_a_library_needs() -> None:
-    elf = builder.read_elf(fake_library(needed=("libc.so.6", "libm.so.6")))
+    parsed = elf.read_elf(fake_library(needed=("libc.so.6", "libm.so.6")))
 
-    assert elf.machine == builder.EM_X86_64
-    assert elf.needed == ["libc.so.6", "libm.so.6"]
-    assert elf.version_needs == {"libc.so.6": {"GLIBC_2.2.5", "GLIBC_2.17"}}
-    assert builder.max_glibc(elf) == (2, 17)
-    assert builder.check_shared_object(OK_NAME, fake_library()) == []
+    assert parsed.machine == elf.EM_X86_64
+    assert parsed.needed == ["libc.so.6", "libm.so.6"]
+    assert parsed.version_needs == {"libc.so.6": {"GLIBC_2.2.5", "GLIBC_2.17"}}
+    assert elf.max_glibc(parsed) == (2, 17)
+    assert elf.check_shared_object(OK_NAME, fake_library()) == []
 
 
 @pytest.mark.parametrize(
@@ -307,7 +297,7 @@ def test_the_checker_reads_what_a_library_needs() -> None:
     ],
 )
 def test_the_checker_rejects_a_library_the_runtime_cannot_load(name: str, library: bytes, complaint: str) -> None:
-    problems = builder.check_shared_object(name, library)
+    problems = elf.check_shared_object(name, library)
 
     assert problems
     assert complaint in " ".join(problems)
@@ -321,7 +311,7 @@ def test_a_zip_with_a_library_that_needs_glibc_2_28_fails_the_check(tmp_path: Pa
         out.writestr("bad.libs/libbundled-1a2b3c4d.so.1", fake_library(needed=("libc.so.6",)))
         out.writestr("handler.py", "")
 
-    checked, problems = builder.check_zip(bad)
+    checked, problems = elf.check_zip(bad)
 
     assert checked == 3
     assert len(problems) == 1
@@ -336,15 +326,13 @@ def test_the_checker_rejects_the_wheels_pip_picks_for_this_machine() -> None:
         if spec and spec.submodule_search_locations:
             candidates += Path(next(iter(spec.submodule_search_locations))).rglob("*.so")
     too_new = [
-        path
-        for path in candidates
-        if (builder.max_glibc(builder.read_elf(path.read_bytes())) or (0,)) > builder.MAX_GLIBC
+        path for path in candidates if (elf.max_glibc(elf.read_elf(path.read_bytes())) or (0,)) > config.MAX_GLIBC
     ]
     if not too_new:
         pytest.skip("every compiled wheel in this virtualenv happens to be manylinux2014")
 
     for path in too_new:
-        assert any("needs GLIBC_2." in problem for problem in builder.check_shared_object(path.name, path.read_bytes()))
+        assert any("needs GLIBC_2." in problem for problem in elf.check_shared_object(path.name, path.read_bytes()))
 
 
 # --- Wheel selection and Zappa's exclusions --------------------------------------------------------
@@ -363,14 +351,14 @@ def test_the_checker_rejects_the_wheels_pip_picks_for_this_machine() -> None:
     ],
 )
 def test_only_wheels_for_the_lambda_platform_are_accepted(wheel: str, fits: bool) -> None:
-    assert builder.lambda_compatible(wheel) is fits
+    assert wheels.lambda_compatible(wheel) is fits
 
 
 def test_exclude_glob_works_as_zappas_path_glob_from_the_package_root() -> None:
-    assert builder.excluded_by_glob(["tests", "test_x.py"], ["tests"])
-    assert not builder.excluded_by_glob(["myblog", "tests", "x.py"], ["tests"])
-    assert builder.excluded_by_glob(["myblog", "tests", "x.py"], ["**/tests"])
-    assert builder.excluded_by_name(["myblog", "__pycache__", "x.cpython-311.pyc"], ["__pycache__"])
+    assert selection.excluded_by_glob(["tests", "test_x.py"], ["tests"])
+    assert not selection.excluded_by_glob(["myblog", "tests", "x.py"], ["tests"])
+    assert selection.excluded_by_glob(["myblog", "tests", "x.py"], ["**/tests"])
+    assert selection.excluded_by_name(["myblog", "__pycache__", "x.cpython-311.pyc"], ["__pycache__"])
 
 
 def test_the_project_part_is_its_python_packages_and_the_static_manifest(tmp_path: Path) -> None:
@@ -396,7 +384,7 @@ def test_the_project_part_is_its_python_packages_and_the_static_manifest(tmp_pat
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("")
 
-    shipped = sorted(rel for _, rel in builder.project_files(tmp_path, ["*.sqlite3"], ["blog/tests"]))
+    shipped = sorted(rel for _, rel in layout.project_files(tmp_path, ["*.sqlite3"], ["blog/tests"]))
 
     assert shipped == [
         "blog/__init__.py",

@@ -6,7 +6,7 @@ the roles and network stacks of infra/ deployed through CloudFormation, the othe
 (buckets, table, user pool, SES identity...) made by ``infra.bootstrap``'s creators for Env=dev; the
 stages' ``FROM_STACK`` values filled from them (as ``infra.stage_env write`` would); the blog's
 database migrated and static files collected (the manifest goes to build/static-manifest/, as
-README says); ``scripts/package.py`` building each stage's zip;
+README says); ``infra.packaging`` building each stage's zip;
 each stage's role assumed through STS (as Lambda does); then IAM enforcement switched on, and
 from there every request is checked against the role's policies and the session token.
 """
@@ -449,7 +449,7 @@ django.setup()
 from datetime import timedelta
 from django.contrib.auth import get_user_model
 from django.utils import timezone
-from myblog.models import Post
+from myblog.blog.models import Post
 
 author = get_user_model().objects.create_superuser("editor", "editor@example.com", "{password}")
 post = Post.objects.create(
@@ -488,9 +488,9 @@ def collect_static(aws: LocalAws, database: Path) -> None:
 
 
 def build_packages(settings_file: Path, out_dir: Path) -> dict[str, Path]:
-    """`make package STAGES="blog_dev todo_dev"` with the filled settings: scripts/package.py."""
+    """`make package STAGES="blog_dev todo_dev"` with the filled settings: infra.packaging."""
     stages = " ".join(STAGES.values())
-    command = [sys.executable, "scripts/package.py", "--settings", str(settings_file), "--out-dir", str(out_dir)]
+    command = [sys.executable, "-m", "infra.packaging", "--settings", str(settings_file), "--out-dir", str(out_dir)]
     _run([*command, "--stages", stages], {**os.environ})
     return {stage: out_dir / f"{stage}.zip" for stage in STAGES.values()}
 
@@ -635,7 +635,6 @@ class Rehearsal:
 
 def _load_stages(settings_file: Path) -> dict[str, dict[str, Any]]:
     """Every stage with `extends` applied, as the package builder (and Zappa) reads them."""
-    from infra.stage_env import stage_config
+    from infra.zappa_stages import all_stages
 
-    settings = json.loads(settings_file.read_text())
-    return {stage: stage_config(stage, settings) for stage in settings}
+    return all_stages(settings_file)
