@@ -52,7 +52,7 @@ test: $(STAMP) lint browser-deps $(IAM_STAMP)
 # One Lambda zip per stage of zappa_settings.json (or STAGES="dev production") in build/,
 # from wheels for the python3.11 runtime (DESIGN decision 11); see README "Running on Lambda".
 package: $(STAMP)
-	$(PY) scripts/package.py $(if $(STAGES),--stages "$(STAGES)")
+	$(PY) -m infra.packaging $(if $(STAGES),--stages "$(STAGES)")
 
 # The rehearsal's slower part (issue 11, point 1): each stage run from its unpacked package with
 # the environment Lambda sets (its role's temporary credentials from STS), read-only code and a
