@@ -1,3 +1,5 @@
+"""The command line of the builder: `python -m infra.packaging [STAGE ...]`, what `make package` runs."""
+
 from __future__ import annotations
 
 import argparse

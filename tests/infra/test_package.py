@@ -393,3 +393,12 @@ def test_the_project_part_is_its_python_packages_and_the_static_manifest(tmp_pat
         "blog/views.py",
         "build/static-manifest/staticfiles.json",
     ]
+
+
+def test_the_command_refuses_a_stage_not_in_the_settings_and_names_the_stages_there_are() -> None:
+    command = [sys.executable, "-m", "infra.packaging", "--stages", "blog_qa"]
+
+    result = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
+
+    assert result.returncode == 1
+    assert "unknown stage(s) blog_qa" in result.stderr and "blog_dev, blog_production" in result.stderr
