@@ -40,7 +40,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 def view_that_logs(request: HttpRequest) -> JsonResponse:
-    logging.getLogger("myblog.views").info("listing %s", "posts")
+    logging.getLogger("myblog.blog.views").info("listing %s", "posts")
     return JsonResponse({"ok": True})
 
 
@@ -54,7 +54,7 @@ def json_lines(settings: Any) -> Iterator[Callable[[], list[dict[str, Any]]]]:
     settings.ALLOWED_HOSTS = [API_HOST, "testserver"]
     buffer = io.StringIO()
     config = copy.deepcopy(django_settings.LOGGING)
-    config["formatters"]["console"] = {"()": "myblog.observability.json_formatter"}
+    config["formatters"]["console"] = {"()": "myblog.core.observability.json_formatter"}
     config["handlers"]["console"]["stream"] = buffer
     logging.config.dictConfig(config)
     yield lambda: [json.loads(line) for line in buffer.getvalue().splitlines()]
@@ -65,7 +65,7 @@ def test_every_log_line_of_a_request_is_json_with_its_request_id(json_lines: Cal
     response = Client().get("/logs/")
 
     request_id = response.headers["X-Request-Id"]
-    [line] = [line for line in json_lines() if line["logger"] == "myblog.views"]
+    [line] = [line for line in json_lines() if line["logger"] == "myblog.blog.views"]
     assert line["message"] == "listing posts"
     assert line["level"] == "INFO"
     assert line["request_id"] == request_id
@@ -93,7 +93,7 @@ def test_each_request_gets_its_own_id_and_lines_outside_a_request_get_none(
 
     assert first != second
     *requests, outside = json_lines()
-    assert [line["request_id"] for line in requests if line["logger"] == "myblog.views"] == [first, second]
+    assert [line["request_id"] for line in requests if line["logger"] == "myblog.blog.views"] == [first, second]
     assert outside["message"] == "between requests" and "request_id" not in outside
 
 
@@ -170,7 +170,7 @@ def test_locally_log_lines_are_text_with_the_request_id(settings: Any):
     settings.ROOT_URLCONF = __name__
     buffer = io.StringIO()
     config = copy.deepcopy(django_settings.LOGGING)
-    config["formatters"]["console"] = {"()": "myblog.observability.TextFormatter"}
+    config["formatters"]["console"] = {"()": "myblog.core.observability.TextFormatter"}
     config["handlers"]["console"]["stream"] = buffer
     logging.config.dictConfig(config)
     try:
@@ -180,7 +180,7 @@ def test_locally_log_lines_are_text_with_the_request_id(settings: Any):
         logging.config.dictConfig(django_settings.LOGGING)
 
     app_line, outside = buffer.getvalue().splitlines()
-    assert app_line.endswith(f"INFO myblog.views [{request_id}] listing posts")
+    assert app_line.endswith(f"INFO myblog.blog.views [{request_id}] listing posts")
     assert outside.endswith("INFO myblog.tasks [-] between requests")
 
 
@@ -222,6 +222,7 @@ def ses_throttling(local_aws: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[
         yield
 
 
+@pytest.mark.aws
 @pytest.mark.django_db(transaction=True)
 def test_a_welcome_email_sent_counts_one_email_sent(metrics: Callable[[], dict[str, list[float]]]):
     subscriber = SubscriberFactory()
@@ -287,6 +288,7 @@ def test_a_rendition_run_that_s3_fails_counts_one_failure_and_is_retried(
     assert metrics() == {"RenditionsFailed": [1.0]}
 
 
+@pytest.mark.aws
 @pytest.mark.django_db(transaction=True)
 def test_no_metric_is_printed_when_metrics_are_off(settings: Any, capsys: pytest.CaptureFixture[str]):
     settings.METRICS = False
@@ -307,7 +309,7 @@ TRACE_PROBE = textwrap.dedent(
 
     django.setup()
     import botocore.client
-    from myblog.aws import client
+    from myblog.core.aws import client
 
     sent = []
     traced = "aws_xray_sdk" in sys.modules  # imported by django.setup() only when tracing is on

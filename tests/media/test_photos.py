@@ -13,7 +13,7 @@ from media.models import Photo
 from media.services import UploadRejected, photo_create_from_upload, photo_render, photo_upload_presign
 from tests.factories import PostFactory, StaffFactory
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.aws]
 
 
 def jpeg_bytes(width=1600, height=1000, color=(200, 40, 40)):

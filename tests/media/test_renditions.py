@@ -23,11 +23,6 @@ from media.renditions import (
 RED, GREEN, BLUE, WHITE = (255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 255)
 
 
-@pytest.fixture(autouse=True)
-def local_aws():
-    """These tests touch no AWS: skip the project-wide moto set-up of tests/conftest.py."""
-
-
 # --- making test images ---------------------------------------------------------------------
 
 

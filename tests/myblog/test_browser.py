@@ -24,6 +24,9 @@ CHROMIUM_ARGS = [
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
+# Media come from the local S3, the admin upload goes to it.
+pytestmark = [pytest.mark.browser, pytest.mark.aws]
+
 # Raw HTML in the source: the sanitizer must drop it, so the page never runs it.
 HOSTILE_BODY = PostFactory.body + "\n<script>window.injected = true;</script>\n"
 

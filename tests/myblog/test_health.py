@@ -40,6 +40,7 @@ def test_it_answers_503_when_the_database_is_down(client, monkeypatch):
     assert response.json()["checks"]["database"] == {"ok": False, "error": "connection refused"}
 
 
+@pytest.mark.aws
 def test_the_todo_service_checks_its_table_and_not_the_blogs_dependencies(client, settings):
     settings.SERVES_BLOG, settings.SERVES_TODO = False, True
     response = client.get("/healthz")

@@ -9,12 +9,12 @@ from tests.rehearsal.harness import STAGES, LambdaFunction, Rehearsal
 
 
 @pytest.fixture(autouse=True)
-def local_aws() -> None:
+def _aws_only_where_marked() -> None:
     """Not the suite's shared moto server: the rehearsal has its own, with IAM enforced."""
 
 
 @pytest.fixture(autouse=True)
-def _caching_settings() -> None:
+def _test_settings() -> None:
     """Nothing runs in this process's Django: the stages run in their own processes."""
 
 
