@@ -30,7 +30,8 @@ class CognitoTestUser:
 
 @pytest.fixture(autouse=True)
 def _fresh_cognito_lookups(local_aws):
-    """The endpoint was reset and bootstrapped: pools have new ids, so look them up again."""
+    """Ids resolved in an earlier test may be of another endpoint (tests/faults) or settings:
+    look them up again."""
     cognito.forget_resolved_ids()
     tokens.key_set.cache_clear()
     yield
