@@ -115,6 +115,7 @@ LAMBDA_PROBE = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_through_lambda_every_line_is_json_with_api_gateways_request_id_and_lambdas(
     zappa_settings: ModuleType,  # noqa: F811
     aws_endpoint: str,
@@ -359,12 +360,14 @@ def trace_probe(aws_endpoint: str, **env: str) -> dict[str, Any]:
     return json.loads(result.stdout.splitlines()[-1])
 
 
+@pytest.mark.slow
 def test_with_tracing_off_the_xray_sdk_is_not_even_imported(aws_endpoint: str):
     probe = trace_probe(aws_endpoint)
 
     assert probe == {"xray_imported": False, "patched": False, "subsegments": []}
 
 
+@pytest.mark.slow
 def test_with_tracing_on_an_aws_call_records_a_subsegment(aws_endpoint: str):
     probe = trace_probe(aws_endpoint, TRACING="true")
 

@@ -75,6 +75,7 @@ def test_twenty_deliveries_of_the_welcome_email_at_once_send_one_email(sent_emai
     assert subscriber.welcome_claimed_at is None
 
 
+@pytest.mark.slow
 def test_twenty_deliveries_of_the_renditions_task_at_once_leave_one_set_of_renditions(local_aws):
     photo = Photo.objects.create(original=upload(jpeg_bytes(1400, 900)), title="Dunes", alt_text="A red square")
     expected = sorted(f"renditions/{photo.pk}/w{width}.{fmt}" for width in (320, 640, 1280) for fmt in ("webp", "jpeg"))

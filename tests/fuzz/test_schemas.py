@@ -80,5 +80,6 @@ def test_the_blog_api_answers_every_request_as_its_schema_says(subtests, setting
     fuzz(subtests, "/api/schema/")
 
 
+@pytest.mark.slow
 def test_the_todo_api_answers_every_request_as_its_schema_says(subtests, alice):
     fuzz(subtests, "/api/todos/schema/", {"Authorization": f"Bearer {alice.access_token}"})

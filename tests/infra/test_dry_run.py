@@ -19,6 +19,8 @@ STAGES = list(json.loads((ROOT / "zappa_settings.json").read_text()))
 # (Cognito, DAX, CloudFront, SES, global tables, RDS global clusters), which infra.bootstrap
 # creates through the service APIs instead where the local product needs them.
 DEPLOYABLE = ["storage", "network", "roles"]
+# Every test runs `zappa` or deploys stacks: seconds each.
+pytestmark = pytest.mark.slow
 
 
 def zappa(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:

@@ -65,6 +65,8 @@ def distributions(names: Iterable[str]) -> set[str]:
 # --- The package as built -----------------------------------------------------------------------
 
 
+@pytest.mark.slow
+@pytest.mark.network
 def test_every_shared_library_in_the_package_loads_on_the_lambda_runtime(built: Any, archive: zipfile.ZipFile) -> None:
     checked, problems = elf.check_zip(built.zip_path)
 
@@ -81,6 +83,8 @@ def test_every_shared_library_in_the_package_loads_on_the_lambda_runtime(built: 
     assert max(v for v in newest if v) <= (2, 26)
 
 
+@pytest.mark.slow
+@pytest.mark.network
 def test_extension_modules_are_built_for_cpython_3_11_on_x86_64(names: list[str]) -> None:
     tagged = [name for name in names if ".cpython-" in name and name.endswith(".so")]
 
@@ -88,6 +92,8 @@ def test_extension_modules_are_built_for_cpython_3_11_on_x86_64(names: list[str]
     assert [name for name in tagged if not name.endswith(".cpython-311-x86_64-linux-gnu.so")] == []
 
 
+@pytest.mark.slow
+@pytest.mark.network
 def test_the_zip_fits_a_direct_upload_to_lambda(built: Any, capsys: pytest.CaptureFixture[str]) -> None:
     with capsys.disabled():
         print()
@@ -97,6 +103,8 @@ def test_the_zip_fits_a_direct_upload_to_lambda(built: Any, capsys: pytest.Captu
     assert built.uncompressed < 250 * 1024 * 1024  # Lambda's limit on the unzipped code
 
 
+@pytest.mark.slow
+@pytest.mark.network
 def test_the_zip_has_the_layout_zappa_deploys(
     built: Any, archive: zipfile.ZipFile, names: list[str], stage: str
 ) -> None:
@@ -119,6 +127,8 @@ def test_the_zip_has_the_layout_zappa_deploys(
     assert any(name.startswith("myblog/blog/templates/") for name in names)
 
 
+@pytest.mark.slow
+@pytest.mark.network
 def test_the_zip_carries_only_what_runs_on_lambda(built: Any, names: list[str]) -> None:
     top_level = {name.split("/")[0] for name in names}
     runtime = {wheels.normalize(wheels.WHEEL_NAME.match(wheel.name)["name"]) for wheel in built.wheels}
@@ -142,6 +152,8 @@ def test_the_zip_carries_only_what_runs_on_lambda(built: Any, names: list[str]) 
     assert {"django", "zappa", "boto3", "pillow", "psycopg-binary"} <= runtime
 
 
+@pytest.mark.slow
+@pytest.mark.network
 def test_the_package_starts_django_without_the_virtualenv(built: Any, tmp_path: Path) -> None:
     with zipfile.ZipFile(built.zip_path) as opened:
         opened.extractall(tmp_path)

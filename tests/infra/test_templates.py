@@ -55,6 +55,7 @@ def test_bucket_names_follow_the_environment_parameter():
     assert load("storage.yaml", Env="production").physical_name("MediaBucket") == "myblog-production-media"
 
 
+@pytest.mark.slow
 def test_cfn_lint_reports_nothing_on_any_template():
     templates = sorted(str(p) for p in (ROOT / "infra").glob("*.yaml"))
     result = subprocess.run([str(Path(sys.executable).parent / "cfn-lint"), *templates], capture_output=True, text=True)

@@ -111,6 +111,7 @@ def api_template(cli: ZappaCLI) -> dict[str, Any]:
     return json.loads(template.to_json())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stage", STAGES)
 def test_lambda_may_run_the_function_with_the_stage_role(stage, tmp_path) -> None:
     cli = zappa_cli(stage, tmp_path)
@@ -120,6 +121,7 @@ def test_lambda_may_run_the_function_with_the_stage_role(stage, tmp_path) -> Non
     assert trusts(role, "lambda.amazonaws.com")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stage", STAGES)
 def test_api_gateway_may_assume_each_integrations_role_and_invoke_the_function_zappa_names(stage, tmp_path) -> None:
     cli = zappa_cli(stage, tmp_path)
@@ -143,6 +145,7 @@ def test_api_gateway_may_assume_each_integrations_role_and_invoke_the_function_z
         assert "AuthorizerCredentials" not in authorizer or trusts(role, "apigateway.amazonaws.com")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stage", [s for s in STAGES if s.startswith("blog_")])
 def test_the_function_may_invoke_itself_for_async_tasks_and_dead_letter_them(stage, tmp_path) -> None:
     cli = zappa_cli(stage, tmp_path)
@@ -179,6 +182,7 @@ def _function(cli: ZappaCLI, local_aws: str, role: dict[str, Any]) -> str:
     return created["FunctionArn"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stage", STAGES)
 def test_the_events_zappa_schedules_may_invoke_the_function_from_the_stacks_bucket_and_rule_only(
     stage, tmp_path, local_aws

@@ -116,6 +116,7 @@ def test_the_distribution_domain_and_id_are_outputs():
     assert outputs["DistributionId"]["Value"] == {"Ref": "Distribution"}
 
 
+@pytest.mark.slow
 def test_cfn_lint_reports_nothing_on_the_template():
     result = subprocess.run(
         [str(Path(sys.executable).parent / "cfn-lint"), str(ROOT / "infra" / "updates_cdn.yaml")],

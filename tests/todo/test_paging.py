@@ -3,6 +3,8 @@
 import re
 from urllib.parse import urlsplit
 
+import pytest
+
 from todo import repository, services
 
 LINK = re.compile(r'^<(?P<url>[^>]+)>; rel="next"$')
@@ -31,6 +33,7 @@ def follow_all(api, first: str) -> tuple[list[dict], int]:
     return items, pages
 
 
+@pytest.mark.slow
 def test_paging_over_250_todos_returns_each_exactly_once_in_order(alice, alice_api, settings):
     settings.TODO_QUOTA = 1000
     created = [services.todo_create(owner=alice.sub, title=f"todo {i}", order=i % 7).id for i in range(250)]
@@ -45,6 +48,7 @@ def test_paging_over_250_todos_returns_each_exactly_once_in_order(alice, alice_a
     assert pages == 7  # ceil(250 / 37), and no empty trailing page
 
 
+@pytest.mark.slow
 def test_the_default_page_is_100_and_the_maximum_500(alice, alice_api, settings):
     for i in range(120):
         services.todo_create(owner=alice.sub, title=f"t{i}")

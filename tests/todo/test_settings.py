@@ -32,6 +32,7 @@ def todo_env(production_env: dict[str, str]) -> dict[str, str]:  # noqa: F811
     return {**env, "SERVICE": "todo", **TODO_REQUIRED}
 
 
+@pytest.mark.slow
 def test_the_todo_stage_serves_it_with_its_settings_and_nothing_of_the_blog(production_env):  # noqa: F811
     result = shell(todo_env(production_env), ROUTED)
     assert result.returncode == 0, result.stderr
