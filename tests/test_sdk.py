@@ -62,6 +62,7 @@ def _drift(checked_in: Path, generated: Path) -> list[str]:
     return report
 
 
+@pytest.mark.slow
 def test_the_checked_in_sdks_are_what_make_sdk_generates(tmp_path):
     out = tmp_path / "clients"
     # The configuration files stay in clients/; the generator reads them from there.

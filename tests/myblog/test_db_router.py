@@ -78,6 +78,7 @@ def databases(tmp_path: Path) -> Iterator[tuple[str, str, object]]:
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 def test_public_pages_read_the_replica_while_the_admin_reads_the_primary(databases) -> None:
     primary_url, replica_url, replicate = databases

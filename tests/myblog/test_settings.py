@@ -89,6 +89,7 @@ def production_on_local_aws(production_env: dict[str, str], local_aws: str, sett
     }
 
 
+@pytest.mark.slow
 def test_production_mode_passes_the_deploy_checks_without_a_warning(production_on_local_aws: dict[str, str]) -> None:
     collected = manage(production_on_local_aws, "collectstatic", "--noinput")
     assert collected.returncode == 0, collected.stderr
@@ -108,6 +109,7 @@ def test_the_deploy_checks_fail_until_static_files_are_collected(production_env:
     assert "collectstatic" in result.stderr
 
 
+@pytest.mark.slow
 def test_collectstatic_puts_hashed_immutable_files_in_the_bucket_and_pages_link_them_on_the_cdn(
     production_on_local_aws: dict[str, str], settings: Any, tmp_path: Path
 ) -> None:
@@ -174,6 +176,7 @@ token_of("django-ses", ses.connection, lambda c: c.get_account())
 """
 
 
+@pytest.mark.slow
 def test_every_aws_client_signs_with_the_session_token_lambda_gives_the_function(
     production_on_local_aws: dict[str, str],
 ) -> None:
