@@ -47,7 +47,12 @@ $(IAM_STAMP): tests/iam/package.json tests/iam/package-lock.json | node-deps
 	@touch $@
 
 test: $(STAMP) lint browser-deps $(IAM_STAMP)
-	$(PY) -m pytest -m "not rehearse"
+	$(PY) -m pytest -m "not rehearse" --durations=15
+
+# The edit-test loop: no lint, no browser, no slow tests (markers: pyproject.toml).
+.PHONY: test-fast
+test-fast: $(STAMP) $(IAM_STAMP)
+	$(PY) -m pytest -m "not rehearse and not slow and not browser"
 
 # One Lambda zip per stage of zappa_settings.json (or STAGES="dev production") in build/,
 # from wheels for the python3.11 runtime (DESIGN decision 11); see README "Running on Lambda".
