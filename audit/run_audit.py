@@ -146,7 +146,7 @@ def add_cover_photo(workdir: Path, env: dict[str, str]) -> None:
     alt = "Coloured discs overlapping on a gradient, like layers of caches"
     step([PYTHON, "manage.py", "photo_import", str(path), "--title", "Cache layers", "--alt", alt], env)
     attach = (
-        "from media.models import Photo; from myblog.models import Post; "
+        "from media.models import Photo; from myblog.blog.models import Post; "
         f"post = Post.objects.get(slug={POST_SLUG!r}); post.cover_photo = Photo.objects.latest('pk'); post.save()"
     )
     step([PYTHON, "manage.py", "shell", "-c", attach], env)

@@ -1,4 +1,4 @@
-"""Create the local AWS resources from the templates in infra/ (DESIGN decision 10).
+"""Create the local AWS resources from the templates in infra/ (docs/architecture.md, decision 10).
 
 Usage: python -m infra.bootstrap [--env local]
 

@@ -2,7 +2,7 @@
 
 moto's CloudFormation skips several resource types silently (see LOCAL_AWS.md), so the local
 bootstrap creates resources through the service APIs from these definitions instead
-(DESIGN decision 10). Only the intrinsic functions our templates use are resolved: Ref, Fn::Sub,
+(docs/architecture.md, decision 10). Only the intrinsic functions our templates use are resolved: Ref, Fn::Sub,
 Fn::Join, Fn::If with the template's Conditions (Fn::Equals/Not/And/Or, Condition) and
 AWS::NoValue; other functions (Fn::GetAtt, ...) are left as they are.
 """

@@ -16,8 +16,8 @@ from media.services import (
     photo_upload_check,
     photo_upload_presign,
 )
-from myblog.errors import error_body
-from myblog.parsers import json_loads_untrusted
+from myblog.core.http_errors import error_body
+from myblog.core.parsers import json_loads_untrusted
 
 
 class PhotoAddForm(forms.ModelForm):

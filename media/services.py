@@ -12,6 +12,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils.text import get_valid_filename
 
+from media import bucket
 from media.models import Photo
 from media.renditions import (
     ACCEPTED_TYPES,
@@ -21,9 +22,8 @@ from media.renditions import (
     make_renditions,
     rendition_name,
 )
-from myblog.aws import s3
-from myblog.errors import ApplicationError
-from myblog.observability import count_failures, metric_count
+from myblog.core.errors import ApplicationError
+from myblog.core.observability import count_failures, metric_count
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ def photo_upload_presign(*, filename: str, content_type: str, size: int) -> dict
     stem = get_valid_filename(PurePosixPath(filename).stem)[:80] or "photo"
     extension = mimetypes.guess_extension(content_type) or ""
     key = f"{UPLOAD_PREFIX}{uuid.uuid4().hex}/{stem}{extension}"
-    post = s3.presigned_post(
+    post = bucket.presigned_post(
         key=key, content_type=content_type, max_bytes=limit, expires=settings.PHOTO_UPLOAD_EXPIRES_SECONDS
     )
     return {"url": post["url"], "fields": post["fields"], "key": key, "max_bytes": limit}
@@ -68,14 +68,14 @@ def photo_upload_check(*, key: str) -> UploadCheck:
     the key, the size, and that Pillow can read the image."""
     if not key.startswith(UPLOAD_PREFIX) or ".." in key:
         raise UploadRejected("The upload key is not under uploads/.", fields={"upload_key": ["Invalid key."]})
-    size = s3.size(key)
+    size = bucket.size(key)
     if size is None:
         raise UploadRejected("The upload was not found; upload the file again.", fields={"upload_key": ["Missing."]})
     if size <= 0 or size > settings.PHOTO_MAX_UPLOAD_BYTES:
         message = f"The stored file is {size} bytes; the limit is {settings.PHOTO_MAX_UPLOAD_BYTES}."
         raise UploadRejected(message, fields={"upload_key": [message]})
     try:
-        info = inspect_image(io.BytesIO(s3.read(key)))
+        info = inspect_image(io.BytesIO(bucket.read(key)))
     except ImageRejected as exc:
         raise UploadRejected(exc.reason, fields={"upload_key": [exc.reason]}) from exc
     return UploadCheck(size=size, info=info)
@@ -121,7 +121,7 @@ def photo_render(*, photo_id: int) -> Photo:
     """
     photo = Photo.objects.get(pk=photo_id)
     try:
-        info, renditions = make_renditions(io.BytesIO(s3.read(photo.original.name)))
+        info, renditions = make_renditions(io.BytesIO(bucket.read(photo.original.name)))
     except ImageRejected as exc:
         Photo.objects.filter(pk=photo.pk).update(status=Photo.Status.FAILED, failure_reason=exc.reason)
         photo.refresh_from_db()
@@ -131,7 +131,7 @@ def photo_render(*, photo_id: int) -> Photo:
     stored = []
     for rendition in renditions:
         key = f"{RENDITION_PREFIX}{photo.pk}/{rendition_name(rendition.width, rendition.format)}"
-        s3.write_immutable(key=key, data=rendition.data, content_type=rendition.content_type)
+        bucket.write_immutable(key=key, data=rendition.data, content_type=rendition.content_type)
         stored.append({"width": rendition.width, "height": rendition.height, "format": rendition.format, "key": key})
     photo.width, photo.height, photo.content_type = info.width, info.height, info.content_type
     photo.renditions, photo.status, photo.failure_reason = stored, Photo.Status.READY, ""

@@ -1,12 +1,13 @@
-"""Dependency checks behind GET /healthz."""
+"""GET /healthz: the dependencies of the service this process serves (settings.SERVICE)."""
 
 from collections.abc import Callable
 
 from django.conf import settings
 from django.db import DatabaseError, connection
+from django.http import HttpRequest, JsonResponse
 
-from myblog.aws import s3
-from myblog.errors import ServiceUnavailable
+from media import bucket
+from myblog.core.errors import ServiceUnavailable
 
 
 def _database() -> dict[str, object]:
@@ -17,7 +18,7 @@ def _database() -> dict[str, object]:
 
 def _aws() -> dict[str, object]:
     # A prefix the blog role may list (infra/roles.yaml): its s3:ListBucket is limited by s3:prefix.
-    s3.bucket_check(prefix="renditions/")
+    bucket.bucket_check(prefix="renditions/")
     return {"endpoint": settings.AWS_ENDPOINT_URL or "aws", "bucket": settings.MEDIA_BUCKET}
 
 
@@ -44,6 +45,14 @@ def health_report() -> tuple[bool, dict[str, dict[str, object]]]:
     for name, check in checks().items():
         try:
             report[name] = {"ok": True, **check()}
-        except (DatabaseError, s3.S3Error, ServiceUnavailable) as exc:
+        except (DatabaseError, bucket.S3Error, ServiceUnavailable) as exc:
             report[name] = {"ok": False, "error": str(exc)}
     return all(item["ok"] for item in report.values()), report
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    ok, checks = health_report()
+    response = JsonResponse({"status": "ok" if ok else "unavailable", "checks": checks}, status=200 if ok else 503)
+    if not ok:
+        response.headers["Retry-After"] = "10"
+    return response

@@ -54,7 +54,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "taggit",
-    "myblog",
+    "myblog.core",
+    "myblog.blog",
     "media",
     "corsheaders",
     "todo",
@@ -63,9 +64,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     # First: the request's ids are on every log line of the request, and its answer says X-Request-Id.
-    "myblog.observability.RequestIdMiddleware",
-    "myblog.proxy.CdnScriptPrefixMiddleware",
-    "myblog.caching.PrivateByDefaultMiddleware",
+    "myblog.core.observability.RequestIdMiddleware",
+    "myblog.core.middleware.CdnScriptPrefixMiddleware",
+    "myblog.core.middleware.PrivateByDefaultMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Before CommonMiddleware, which may answer a preflight itself; acts only on CORS_URLS_REGEX.
     "corsheaders.middleware.CorsMiddleware",
@@ -78,7 +79,7 @@ MIDDLEWARE = [
 ]
 
 # Each service answers only its own routes.
-ROOT_URLCONF = {"all": "myblog.urls_all", "blog": "myblog.urls", "todo": "todo.service_urls"}[SERVICE]
+ROOT_URLCONF = {"all": "myblog.urls.all", "blog": "myblog.urls.blog", "todo": "myblog.urls.todo"}[SERVICE]
 WSGI_APPLICATION = "myblog.wsgi.application"
 
 TEMPLATES = [
@@ -91,7 +92,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "myblog.context_processors.site",
+                "myblog.blog.context_processors.site",
             ],
         },
     },
@@ -105,7 +106,7 @@ if DATABASE_REPLICA_URL:
         **dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60)),
         "TEST": {"MIRROR": "default"},
     }
-    DATABASE_ROUTERS = ["myblog.db_router.PrimaryReplicaRouter"]
+    DATABASE_ROUTERS = ["myblog.core.db_router.PrimaryReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -129,20 +130,23 @@ STATIC_MANIFEST_ROOT = Path(env_str("STATIC_MANIFEST_ROOT", str(BASE_DIR / "buil
 if CDN_DOMAIN:
     STATIC_URL = f"https://{CDN_DOMAIN}/static/"
     _staticfiles = {
-        "BACKEND": "myblog.staticfiles.CdnManifestStaticStorage",
+        "BACKEND": "myblog.core.staticfiles.CdnManifestStaticStorage",
         "OPTIONS": {"location": "static", "custom_domain": CDN_DOMAIN, "url_protocol": "https:"},
     }
 else:
     STATIC_URL = "/static/"
     # The raw value: Django's settings.STATIC_URL freezes the first request's script prefix.
-    _staticfiles = {"BACKEND": "myblog.staticfiles.PrefixedStaticFilesStorage", "OPTIONS": {"base_url": STATIC_URL}}
+    _staticfiles = {
+        "BACKEND": "myblog.core.staticfiles.PrefixedStaticFilesStorage",
+        "OPTIONS": {"base_url": STATIC_URL},
+    }
 STORAGES = {
     # Media (photo originals and renditions) live in the private media bucket; see the AWS section.
     "default": {"BACKEND": "storages.backends.s3.S3Storage"},
     "staticfiles": _staticfiles,
 }
 
-# --- HTTP caching (DESIGN decision 9) -------------------------------------------------------
+# --- HTTP caching (docs/architecture.md, decision 9) ----------------------------------------------
 # Browsers keep a public page for CACHE_MAX_AGE seconds; CloudFront and API Gateway for
 # CACHE_S_MAXAGE. After that they revalidate with If-None-Match / If-Modified-Since.
 CACHE_MAX_AGE = env_int("CACHE_MAX_AGE", 60)
@@ -153,7 +157,7 @@ CACHE_S_MAXAGE = env_int("CACHE_S_MAXAGE", 600)
 PUBLIC_FRESHNESS_TTL = env_int("PUBLIC_FRESHNESS_TTL", 1 if PRODUCTION else 0)
 POSTS_PER_PAGE = env_int("POSTS_PER_PAGE", 10)
 
-# --- AWS (DESIGN decision 1) ------------------------------------------------------------------
+# --- AWS (docs/architecture.md, decision 1) -------------------------------------------------------
 AWS_REGION = env_str("AWS_REGION", env_str("AWS_DEFAULT_REGION", "us-east-1"))
 # Locally every AWS call goes to the moto server; in production boto3's defaults apply.
 AWS_ENDPOINT_URL = env_str("AWS_ENDPOINT_URL", None if PRODUCTION else "http://127.0.0.1:4566")
@@ -191,12 +195,12 @@ PHOTO_UPLOAD_EXPIRES_SECONDS = env_int("PHOTO_UPLOAD_EXPIRES_SECONDS", 900)
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # DRF's, with limits on size, nesting and numbers (bad JSON is a 4xx, never a 500).
-    "DEFAULT_PARSER_CLASSES": ["myblog.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["myblog.core.parsers.JSONParser"],
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "myblog.errors.api_exception_handler",
+    "EXCEPTION_HANDLER": "myblog.core.http_errors.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "MyBlog API",
@@ -211,7 +215,7 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Subscribers and email (notifications/) ---------------------------------------------------
-# Emails are sent through Django's email API by django-ses, with SES v2 (DESIGN decision 1).
+# Emails are sent through Django's email API by django-ses, with SES v2 (docs/architecture.md, decision 1).
 EMAIL_BACKEND = "django_ses.SESBackend"
 USE_SES_V2 = True
 AWS_SES_REGION_NAME = AWS_REGION
@@ -270,11 +274,11 @@ TODO_TABLE = env_str("TODO_TABLE", None if PRODUCTION else "myblog-local-todos",
 USER_FILES_BUCKET = env_str(
     "USER_FILES_BUCKET", None if PRODUCTION else "myblog-local-user-files", required=_TODO_REQUIRED
 )
-# DynamoDB Accelerator (DESIGN decision 4): the cluster discovery endpoint (dax:// or daxs://).
+# DynamoDB Accelerator (docs/architecture.md, decision 4): the cluster discovery endpoint (dax:// or daxs://).
 # Unset, the API talks to DynamoDB directly (always so locally: moto has no DAX data plane).
 DAX_ENDPOINT = env_str("DAX_ENDPOINT")
 TODO_QUOTA = env_int("TODO_QUOTA", 1000)
-# Cognito (DESIGN decision 5). Production passes the stack's ids; where they are unset (locally,
+# Cognito (docs/architecture.md, decision 5). Production passes the stack's ids; where they are unset (locally,
 # where the endpoint generates new ids on every start) they are looked up by these names.
 COGNITO_USER_POOL_ID = env_str("COGNITO_USER_POOL_ID", required=_TODO_REQUIRED)
 COGNITO_APP_CLIENT_ID = env_str("COGNITO_APP_CLIENT_ID", required=_TODO_REQUIRED)
@@ -287,7 +291,7 @@ COGNITO_IDENTITY_POOL_NAME = env_str("COGNITO_IDENTITY_POOL_NAME", "myblog-local
 COGNITO_JWKS_URL = env_str("COGNITO_JWKS_URL")
 COGNITO_JWKS_MAX_AGE_SECONDS = env_int("COGNITO_JWKS_MAX_AGE_SECONDS", 24 * 3600)
 COGNITO_TOKEN_LEEWAY_SECONDS = env_int("COGNITO_TOKEN_LEEWAY_SECONDS", 30)
-# Each user's folder users/<sub>/ in the user-files bucket (DESIGN decision 6).
+# Each user's folder users/<sub>/ in the user-files bucket (docs/architecture.md, decision 6).
 USER_FILE_MAX_BYTES = env_int("USER_FILE_MAX_BYTES", 50 * 1024 * 1024)
 USER_FILE_UPLOAD_EXPIRES_SECONDS = env_int("USER_FILE_UPLOAD_EXPIRES_SECONDS", 900)
 USER_FILE_URL_EXPIRES_SECONDS = env_int("USER_FILE_URL_EXPIRES_SECONDS", 300)
@@ -321,15 +325,18 @@ if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
-# --- Observability (myblog/observability.py) ----------------------------------------------------
+# --- Observability (myblog/core/observability.py) -------------------------------------------------
 # One JSON object per log line in production (CloudWatch Logs Insights reads its fields), with the
 # request id and the Lambda request id; human-readable lines locally.
 LOG_FORMAT = env_choice("LOG_FORMAT", "json" if PRODUCTION else "text", ("json", "text"))
-_LOG_FORMATTERS = {"json": "myblog.observability.json_formatter", "text": "myblog.observability.TextFormatter"}
+_LOG_FORMATTERS = {
+    "json": "myblog.core.observability.json_formatter",
+    "text": "myblog.core.observability.TextFormatter",
+}
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_context": {"()": "myblog.observability.RequestContextFilter"}},
+    "filters": {"request_context": {"()": "myblog.core.observability.RequestContextFilter"}},
     # Only the formatter in use: dictConfig builds every one declared (the JSON one imports Powertools).
     "formatters": {"console": {"()": _LOG_FORMATTERS[LOG_FORMAT]}},
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["request_context"], "formatter": "console"}},

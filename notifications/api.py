@@ -6,7 +6,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from myblog.errors import ErrorSerializer
+from myblog.core.http_errors import ErrorSerializer
 from notifications.addresses import MAX_LENGTH
 from notifications.services import subscriber_subscribe
 from notifications.throttling import SubscribeThrottle

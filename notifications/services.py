@@ -8,10 +8,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 from django.db import OperationalError, close_old_connections, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
-from rest_framework import status as http_status
 
-from myblog.errors import ApplicationError, ServiceUnavailable
-from myblog.observability import metric_count
+from myblog.core.errors import ApplicationError, NotFound, ServiceUnavailable
+from myblog.core.observability import metric_count
 from notifications.addresses import InvalidAddress, address_normalize
 from notifications.emails import welcome_email
 from notifications.models import Subscriber
@@ -24,9 +23,8 @@ class AddressRejected(ApplicationError):
     code = "invalid_email"
 
 
-class SubscriberNotFound(ApplicationError):
-    status_code = http_status.HTTP_404_NOT_FOUND
-    code = "not_found"
+class SubscriberNotFound(NotFound):
+    pass
 
 
 class WelcomeEmailFailed(ServiceUnavailable):

@@ -1,6 +1,6 @@
 """HTML pages of the subscription: the form's answers and the unsubscribe page.
 
-The form sits in every public, cached blog page, so it carries no CSRF token (DESIGN 9): these
+The form sits in every public, cached blog page, so it carries no CSRF token (docs/architecture.md, decision 9): these
 views are CSRF-exempt. Subscribing acts for no signed-in user and is throttled per client; the
 unsubscribe page is authorised by its unguessable token, and mail clients POST to it with no
 cookies at all (RFC 8058). None of these answers is publicly cached.
@@ -18,7 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 from django_ses.views import SESEventWebhookView
 
-from myblog.parsers import json_loads_untrusted
+from myblog.core.parsers import json_loads_untrusted
 from notifications.forms import SubscribeForm
 from notifications.selectors import subscriber_get_by_token
 from notifications.services import SubscriberNotFound, subscriber_subscribe, subscriber_unsubscribe

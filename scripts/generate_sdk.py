@@ -34,7 +34,7 @@ class Sdk:
 
 
 SDKS = (
-    Sdk(name="blog", urlconf="myblog.urls", package="myblog_client"),
+    Sdk(name="blog", urlconf="myblog.urls.blog", package="myblog_client"),
     # The same urlconf and settings as the schema served at /api/todos/schema/.
     Sdk(name="todo", urlconf="todo.urls", package="mytodolist_client", custom_settings="todo.urls.SCHEMA_SETTINGS"),
 )

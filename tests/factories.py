@@ -4,7 +4,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from myblog.models import Post
+from myblog.blog.models import Post
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -24,10 +24,9 @@ from mytodolist_client.api.todos import (
 )
 from mytodolist_client.models import Error, PatchedTodoInput, TodoInput, TodoOutput
 
-from myblog.aws import cognito
 from tests.factories import PostFactory
 from tests.todo.conftest import sign_up_and_in
-from todo import tokens
+from todo import cognito, tokens
 
 ROOT = Path(__file__).resolve().parent.parent
 CLIENTS = ROOT / "clients"

@@ -4,6 +4,9 @@ Conditional requests: each to-do's ETag is its ``version``; ``If-None-Match`` an
 ``If-Match`` on a write becomes a conditional write in DynamoDB (412 when stale). Lists carry an
 ETag of their content and page with an RFC 8288 ``Link: <...>; rel="next"`` header. Responses are
 ``private, no-store`` (PrivateByDefaultMiddleware) and vary on Authorization.
+
+The views; what they read and write is in todo/serializers.py, the rest of their OpenAPI
+description in todo/openapi.py.
 """
 
 import hashlib
@@ -13,152 +16,43 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.http import HttpResponse, HttpResponseNotModified, HttpResponseRedirect
-from django.urls import reverse
 from django.utils.cache import patch_vary_headers
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from myblog.aws.cognito import CognitoError
-from myblog.errors import ErrorSerializer
 from todo import selectors, services
 from todo.authentication import CognitoAuthentication, CognitoUser
-from todo.domain import (
-    LIST_LIMIT_DEFAULT,
-    LIST_LIMIT_MAX,
-    ORDER_MAX,
-    ORDER_MIN,
-    TITLE_MAX_LENGTH,
-    Todo,
-    TodoChanges,
+from todo.cognito import CognitoError
+from todo.domain import LIST_LIMIT_DEFAULT, Todo, TodoChanges
+from todo.openapi import (
+    CURSOR,
+    ERROR,
+    FILE_LIMIT,
+    IF_MATCH,
+    IF_NONE_MATCH,
+    LIMIT,
+    NEXT_LINK,
+    STORAGE_SCHEMA,
+    UPLOAD_SCHEMA,
 )
-from todo.user_files import StoredFile
+from todo.serializers import (
+    FILE_LIMIT_DEFAULT,
+    FileListQuerySerializer,
+    FileOutputSerializer,
+    ListQuerySerializer,
+    TodoInputSerializer,
+    TodoOutputSerializer,
+    UploadInputSerializer,
+)
 
-FILE_LIMIT_DEFAULT, FILE_LIMIT_MAX = 100, 1000
-# Fields a client may send back unchanged from a to-do it read; they are ignored on writes.
-READ_ONLY_FIELDS = {"id", "url", "created_at", "updated_at", "version"}
 _ETAG = re.compile(r'^(?:W/)?"(\d{1,18})"$')
 
 
-# --- serializers ------------------------------------------------------------------------------
-
-
-class TodoInputSerializer(serializers.Serializer):
-    title = serializers.CharField(min_length=1, max_length=TITLE_MAX_LENGTH)
-    completed = serializers.BooleanField(required=False)
-    order = serializers.IntegerField(required=False, min_value=ORDER_MIN, max_value=ORDER_MAX)
-
-    def validate_title(self, title: str) -> str:
-        try:
-            title.encode("utf-8")
-        except UnicodeEncodeError:  # a lone surrogate from a \ud800 escape: no store can keep it
-            raise serializers.ValidationError("Not valid Unicode text.") from None
-        return title
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        unknown = set(self.initial_data) - set(self.fields) - READ_ONLY_FIELDS
-        if unknown:
-            raise serializers.ValidationError({name: ["Unknown field."] for name in sorted(unknown)})
-        return attrs
-
-
-class TodoOutputSerializer(serializers.Serializer):
-    id = serializers.CharField()
-    url = serializers.SerializerMethodField()
-    title = serializers.CharField()
-    completed = serializers.BooleanField()
-    order = serializers.IntegerField()
-    created_at = serializers.DateTimeField()
-    updated_at = serializers.DateTimeField()
-    version = serializers.IntegerField()
-
-    def get_url(self, todo: Todo) -> str:
-        return todo_url(self.context["request"], todo.id)
-
-
-class ListQuerySerializer(serializers.Serializer):
-    limit = serializers.IntegerField(required=False, min_value=1, max_value=LIST_LIMIT_MAX)
-    cursor = serializers.CharField(required=False, max_length=2000)
-
-
-class FileListQuerySerializer(ListQuerySerializer):
-    limit = serializers.IntegerField(required=False, min_value=1, max_value=FILE_LIMIT_MAX)
-
-
-class FileOutputSerializer(serializers.Serializer):
-    path = serializers.CharField()
-    size = serializers.IntegerField()
-    last_modified = serializers.DateTimeField()
-    etag = serializers.CharField()
-    url = serializers.SerializerMethodField(help_text="GET it to be redirected to a short-lived download URL.")
-
-    def get_url(self, stored: StoredFile) -> str:
-        request = self.context["request"]
-        return request.build_absolute_uri(reverse("todo-file-detail", args=[stored.path]))
-
-
-class UploadInputSerializer(serializers.Serializer):
-    path = serializers.CharField(required=False, help_text="Where in your folder; omit to let the form choose.")
-    content_type = serializers.CharField(required=False, max_length=255)
-
-
-STORAGE_SCHEMA = inline_serializer(
-    "Me",
-    {
-        "sub": serializers.CharField(),
-        "email": serializers.EmailField(allow_null=True),
-        "storage": inline_serializer(
-            "Storage",
-            {
-                "bucket": serializers.CharField(),
-                "region": serializers.CharField(),
-                "prefix": serializers.CharField(),
-                "user_pool_id": serializers.CharField(),
-                "client_id": serializers.CharField(),
-                "identity_pool_id": serializers.CharField(),
-            },
-        ),
-    },
-)
-UPLOAD_SCHEMA = inline_serializer(
-    "PresignedUpload",
-    {
-        "url": serializers.URLField(),
-        "fields": serializers.DictField(child=serializers.CharField()),
-        "key": serializers.CharField(),
-        "prefix": serializers.CharField(),
-        "max_bytes": serializers.IntegerField(),
-        "expires_in": serializers.IntegerField(),
-    },
-)
-IF_MATCH = OpenApiParameter(
-    "If-Match", str, OpenApiParameter.HEADER, description="The ETag you read; 412 if the to-do changed since."
-)
-IF_NONE_MATCH = OpenApiParameter(
-    "If-None-Match", str, OpenApiParameter.HEADER, description="An ETag you hold; 304 if unchanged."
-)
-LIMIT = OpenApiParameter(
-    "limit", int, description=f"Page size, default {LIST_LIMIT_DEFAULT}, at most {LIST_LIMIT_MAX}."
-)
-CURSOR = OpenApiParameter("cursor", str, description='Opaque; follow the `Link: <...>; rel="next"` header.')
-ERROR = OpenApiResponse(ErrorSerializer, description='`{"error": {"code", "message", "fields"}}`')
-NEXT_LINK = OpenApiParameter(
-    "Link",
-    str,
-    OpenApiParameter.HEADER,
-    response=[200],
-    description='`<...>; rel="next"` while there is a next page.',
-)
-
-
 # --- helpers ------------------------------------------------------------------------------------
-
-
-def todo_url(request: Request, todo_id: str) -> str:
-    return request.build_absolute_uri(reverse("todo-detail", args=[todo_id]))
 
 
 def expected_versions(request: Request) -> list[int] | None:
@@ -336,9 +230,7 @@ class FileListApi(TodoApiView):
     @extend_schema(
         summary="The files in your folder",
         parameters=[
-            OpenApiParameter(
-                "limit", int, description=f"Page size, default {FILE_LIMIT_DEFAULT}, at most {FILE_LIMIT_MAX}."
-            ),
+            FILE_LIMIT,
             CURSOR,
             NEXT_LINK,
         ],

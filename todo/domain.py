@@ -5,9 +5,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 
-from rest_framework import status
-
-from myblog.errors import ApplicationError
+from myblog.core.errors import ApplicationError, Conflict, NotFound
 
 TITLE_MAX_LENGTH = 500
 # `order` is a 32-bit signed integer, as the mobile clients store it.
@@ -64,15 +62,13 @@ def new_todo_id(now_ms: int | None = None) -> str:
     return "".join(reversed(chars))
 
 
-class TodoNotFound(ApplicationError):
+class TodoNotFound(NotFound):
     # Also the answer for another user's to-do: its existence is none of the caller's business.
-    status_code = status.HTTP_404_NOT_FOUND
-    code = "not_found"
+    pass
 
 
-class VersionConflict(ApplicationError):
-    status_code = status.HTTP_412_PRECONDITION_FAILED
-    code = "precondition_failed"
+class VersionConflict(Conflict):
+    pass
 
 
 class QuotaExceeded(ApplicationError):

@@ -1,4 +1,4 @@
-"""The to-dos table: the only module that knows DynamoDB (DESIGN decision 4).
+"""The to-dos table: the only module that knows DynamoDB (docs/architecture.md, decision 4).
 
 Items map to `todo.domain.Todo`; everything DynamoDB-shaped (attribute values, key names,
 `LastEvaluatedKey`, condition expressions, error codes) stays in here.
@@ -32,12 +32,12 @@ from functools import lru_cache
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 from django.conf import settings
 from django.core import signing
 
-from myblog.aws import client as aws_client
-from myblog.errors import ServiceUnavailable
+from myblog.core import aws
+from myblog.core.errors import ServiceUnavailable
 from todo.domain import (
     ORDER_MIN,
     InvalidCursor,
@@ -59,21 +59,6 @@ _TRANSACTION_ATTEMPTS = 4
 # Cancellation reasons of a transaction that may go through when tried again: a concurrent
 # transaction on one of its items, or throttling of one of them (DynamoDB names it both ways).
 _RETRYABLE_CANCELLATIONS = {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"}
-
-# Errors that mean "DynamoDB (or DAX) cannot serve this now", after the client's own retries.
-_UNAVAILABLE_CODES = {
-    "ProvisionedThroughputExceededException",
-    "ThrottlingException",
-    "RequestLimitExceeded",
-    "LimitExceededException",
-    "InternalServerError",
-    "InternalFailure",
-    "ServiceUnavailable",
-    "ServiceUnavailableException",
-    "ResourceNotFoundException",  # table missing: a deployment problem, not the caller's
-    "ConnectionException",  # DAX
-    "ThrottlingError",
-}
 
 _deserializer = TypeDeserializer()
 
@@ -206,7 +191,7 @@ class TodoRepository:
                 ReturnValues="ALL_NEW",
             )
         except ClientError as exc:
-            if _code(exc) != "ConditionalCheckFailedException":
+            if aws.error_code(exc) != "ConditionalCheckFailedException":
                 raise
             raise self._why_condition_failed(owner, todo_id) from exc
         return _to_todo(response["Attributes"])
@@ -262,7 +247,7 @@ class TodoRepository:
             try:
                 self._call("transact_write_items", TransactItems=actions)
             except ClientError as exc:
-                if _code(exc) != "TransactionCanceledException":
+                if aws.error_code(exc) != "TransactionCanceledException":
                     raise
                 reasons = _cancellation_codes(exc)
                 if "ConditionalCheckFailed" in reasons:
@@ -336,26 +321,14 @@ class TodoRepository:
 
     def _call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
         try:
-            return getattr(self.client, operation)(**kwargs)
-        except ClientError as exc:
-            if _code(exc) in _UNAVAILABLE_CODES or _status(exc) >= 500:
-                logger.warning("DynamoDB %s unavailable: %s", operation, exc)
-                raise ServiceUnavailable("The to-do store is busy or unavailable; try again shortly.") from exc
+            return aws.call(
+                getattr(self.client, operation),
+                unavailable="The to-do store is busy or unavailable; try again shortly.",
+                **kwargs,
+            )
+        except ServiceUnavailable as exc:
+            logger.warning("DynamoDB %s unavailable: %s", operation, exc.__cause__)
             raise
-        except (BotoCoreError, OSError) as exc:  # connection errors and timeouts, after retries
-            logger.warning("DynamoDB %s unreachable: %s", operation, exc)
-            raise ServiceUnavailable("The to-do store is unreachable; try again shortly.") from exc
-
-
-def _code(exc: ClientError) -> str:
-    return str(exc.response.get("Error", {}).get("Code", ""))
-
-
-def _status(exc: ClientError) -> int:
-    try:
-        return int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
-    except (TypeError, ValueError):
-        return 0
 
 
 def _cancellation_codes(exc: ClientError) -> list[str]:
@@ -404,5 +377,5 @@ def todo_repository() -> TodoRepository:
     if settings.DAX_ENDPOINT:
         client = _dax_client(settings.DAX_ENDPOINT, settings.AWS_REGION)
     else:
-        client = aws_client("dynamodb")
+        client = aws.client("dynamodb")
     return TodoRepository(client, settings.TODO_TABLE)

@@ -4,8 +4,7 @@ from typing import Any
 
 from django.conf import settings
 
-from myblog.aws import cognito
-from todo import user_files
+from todo import cognito, user_files
 from todo.authentication import CognitoUser
 from todo.domain import Todo, TodoNotFound, TodoPage
 from todo.repository import TodoRepository, todo_repository

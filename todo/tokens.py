@@ -1,4 +1,4 @@
-"""Verification of Cognito user-pool access tokens (DESIGN decision 5).
+"""Verification of Cognito user-pool access tokens (docs/architecture.md, decision 5).
 
 A token is accepted only when all of these hold: RS256 (never ``none``, never an HMAC), a ``kid``
 of the pool's key set, a valid signature, ``iss`` of the configured pool, ``token_use`` "access",
@@ -25,8 +25,8 @@ from typing import Any
 import jwt
 from django.conf import settings
 
-from myblog.aws import cognito
-from myblog.errors import ServiceUnavailable
+from myblog.core.errors import ServiceUnavailable
+from todo import cognito
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""Each user's own folder, ``users/<sub>/``, in the user-files bucket (DESIGN decision 6).
+"""Each user's own folder, ``users/<sub>/``, in the user-files bucket (docs/architecture.md, decision 6).
 
 The phone reads and writes it directly with identity-pool credentials (the IAM role allows only
 ``users/${aws:PrincipalTag/sub}/*``); the server addresses the same folder for listing, presigned
@@ -11,12 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.core import signing
 
-from myblog.aws import client as aws_client
-from myblog.errors import ApplicationError, ServiceUnavailable
+from myblog.core import aws
+from myblog.core.errors import NotFound
 from todo.domain import InvalidCursor, InvalidInput
 
 USERS_PREFIX = "users/"
@@ -24,9 +23,8 @@ USERS_PREFIX = "users/"
 PATH_MAX_BYTES = 900
 
 
-class FileNotFound(ApplicationError):
-    status_code = 404
-    code = "not_found"
+class FileNotFound(NotFound):
+    pass
 
 
 @dataclass(frozen=True)
@@ -141,21 +139,10 @@ def delete(*, key: str) -> None:
 
 
 def _client() -> Any:
-    return aws_client("s3")
+    return aws.client("s3")
 
 
 def _call(operation: str, **kwargs: Any) -> dict[str, Any]:
-    try:
-        return getattr(_client(), operation)(**kwargs)
-    except ClientError as exc:
-        _raise_unavailable(exc)
-        raise
-    except BotoCoreError as exc:
-        raise ServiceUnavailable("File storage is unreachable; try again shortly.") from exc
-
-
-def _raise_unavailable(exc: ClientError) -> None:
-    status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
-    code = exc.response.get("Error", {}).get("Code")
-    if status >= 500 or status == 429 or code in ("SlowDown", "NoSuchBucket", "ServiceUnavailable"):
-        raise ServiceUnavailable("File storage is busy or unavailable; try again shortly.") from exc
+    return aws.call(
+        getattr(_client(), operation), unavailable="File storage is busy or unavailable; try again shortly.", **kwargs
+    )

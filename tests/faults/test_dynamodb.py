@@ -9,10 +9,9 @@ from botocore.stub import Stubber
 from django.conf import settings as django_settings
 
 from infra.bootstrap import bootstrap
-from myblog.aws import cognito
 from tests.faults.conftest import Faults, LocalEndpoint
 from tests.todo.conftest import ApiClient, CognitoTestUser
-from todo import repository
+from todo import cognito, repository
 
 THROTTLING_AND_OUTAGES = [
     ("ProvisionedThroughputExceededException", 400),

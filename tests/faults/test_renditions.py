@@ -7,10 +7,10 @@ from urllib.parse import quote_plus
 import pytest
 from botocore.exceptions import ClientError
 
+from media import bucket
 from media.events import on_upload
 from media.models import Photo
 from media.tasks import make_photo_renditions
-from myblog.aws import s3
 from tests.faults.conftest import Faults, ProcessKilled
 from tests.media.test_photos import jpeg_bytes, s3_keys, upload
 
@@ -38,7 +38,7 @@ def test_s3_failing_on_the_third_rendition_fails_the_task_and_the_retry_complete
     local_aws, faults: Faults, code, status
 ):
     photo = pending_photo()
-    faults.add(s3.client().meta.events, "s3", "PutObject", calls={3}, code=code, status=status)
+    faults.add(bucket.client().meta.events, "s3", "PutObject", calls={3}, code=code, status=status)
 
     with pytest.raises(ClientError):
         make_photo_renditions(photo.pk)
@@ -52,7 +52,7 @@ def test_s3_failing_on_the_third_rendition_fails_the_task_and_the_retry_complete
 
 def test_a_task_killed_after_some_renditions_completes_on_the_next_delivery(local_aws, faults: Faults):
     photo = pending_photo()
-    faults.add(s3.client().meta.events, "s3", "PutObject", calls={4}, kill=True)
+    faults.add(bucket.client().meta.events, "s3", "PutObject", calls={4}, kill=True)
 
     with pytest.raises(ProcessKilled):
         make_photo_renditions(photo.pk)
@@ -68,7 +68,7 @@ def test_a_task_killed_after_some_renditions_completes_on_the_next_delivery(loca
 def test_an_upload_event_killed_half_way_and_delivered_again_makes_one_photo(local_aws, faults: Faults):
     key = upload(jpeg_bytes(1600, 1000), filename="beach.jpg")
     event = {"Records": [{"s3": {"object": {"key": quote_plus(key), "size": 1}}}]}
-    faults.add(s3.client().meta.events, "s3", "PutObject", calls={5}, kill=True)
+    faults.add(bucket.client().meta.events, "s3", "PutObject", calls={5}, kill=True)
 
     with pytest.raises(ProcessKilled):
         on_upload(event, None)
@@ -83,7 +83,7 @@ def test_an_upload_event_killed_half_way_and_delivered_again_makes_one_photo(loc
 def test_s3_failing_while_a_ready_photo_is_rendered_again_keeps_its_renditions(local_aws, faults: Faults):
     photo = pending_photo()
     make_photo_renditions(photo.pk)
-    faults.add(s3.client().meta.events, "s3", "PutObject", calls={2}, code="InternalError", status=500)
+    faults.add(bucket.client().meta.events, "s3", "PutObject", calls={2}, code="InternalError", status=500)
 
     with pytest.raises(ClientError):
         make_photo_renditions(photo.pk)  # a duplicate delivery that meets an S3 outage

@@ -1,6 +1,6 @@
 """pytest plugin (tests/conftest.py loads it): record every AWS call of the session and, at its
 end, evaluate each production call against its production role with an IAM simulator that
-evaluates conditions (DESIGN decision 12). A call the role would deny fails the run, with the
+evaluates conditions (docs/architecture.md, decision 12). A call the role would deny fails the run, with the
 call, where it was made and the statement that is missing; test-artifacts/iam-calls.json keeps
 every evaluated call.
 

@@ -5,7 +5,7 @@ Every botocore client (boto3's, django-storages', django-ses', Zappa's, the prod
 are wrapped). A call is attributed by the code that makes it, found on the call stack:
 
 - ``todo/`` → the todo Lambda role; ``myblog/``, ``media/``, ``notifications/`` → the blog
-  Lambda role (``myblog/aws/`` is the shared client factory: the caller decides); Zappa's handler
+  Lambda role (``myblog/core/`` is shared code, the AWS client factory among it: the caller decides); Zappa's handler
   (the remote_env read at cold start) → the role of the stage it runs;
 - a client signed with credentials the Cognito identity pool handed out → the identity pool's
   authenticated role, with the user's ``sub`` as principal tag (what the mobile app does itself);
@@ -39,7 +39,7 @@ _SITE_PACKAGES = "/site-packages/"
 
 # Code paths that never run in production, and why.
 LOCAL_ONLY = {
-    ("myblog/aws/cognito.py", name): "production sets COGNITO_*_ID (required settings); lookups by name are local"
+    ("todo/cognito.py", name): "production sets COGNITO_*_ID (required settings); lookups by name are local"
     for name in ("_pool_id_by_name", "_client_id_by_name", "_identity_pool_id_by_name")
 }
 # Modules that run with a person's own credentials, not on Lambda (their docstrings say so).
@@ -105,10 +105,21 @@ def _attribute(frame: FrameType | None) -> tuple[str | None, str, str]:
                 return None, DEVELOPER_TOOLS[relative], where
             if top in _NOT_PRODUCTION:
                 return None, _NOT_PRODUCTION[top], where
-            if top in _OWNER and not relative.startswith("myblog/aws/"):
-                return _OWNER[top], "", where
+            if top in _OWNER and not relative.startswith("myblog/core/"):
+                # A service module called by a developer's command runs with that person's credentials.
+                tool = _developer_tool(frame.f_back)
+                return (None, DEVELOPER_TOOLS[tool], where) if tool else (_OWNER[top], "", where)
         frame = frame.f_back
     return None, "no project code on the stack", ""
+
+
+def _developer_tool(frame: FrameType | None) -> str | None:
+    while frame is not None:
+        relative = frame.f_code.co_filename.removeprefix(REPO)
+        if relative in DEVELOPER_TOOLS:
+            return relative
+        frame = frame.f_back
+    return None
 
 
 def _access_key(client: Any) -> str | None:

@@ -12,11 +12,10 @@ from django.conf import settings
 
 from infra.bootstrap import bootstrap
 from media.services import UploadRejected, photo_upload_check
-from myblog.aws import cognito
 from myblog.health import health_report
 from tests.todo.conftest import CognitoTestUser
+from todo import cognito, user_files
 from todo import services as todo_services
-from todo import user_files
 
 from . import recorder
 from .conftest import denials, described
@@ -123,7 +122,7 @@ def test_the_local_bootstrap_and_lookups_by_name_are_not_production_calls(iam_ca
     assert not iam_calls.checks
     assert {why for why, _ in iam_calls.excluded} == {
         "local bootstrap and operator tools",
-        recorder.LOCAL_ONLY[("myblog/aws/cognito.py", "_pool_id_by_name")],
+        recorder.LOCAL_ONLY[("todo/cognito.py", "_pool_id_by_name")],
     }
 
 

@@ -1,4 +1,4 @@
-"""The CDN in front of the blog, the media bucket behind it and the upload event (DESIGN 2, 8, 9).
+"""The CDN in front of the blog, the media bucket behind it and the upload event (docs/architecture.md, decisions 2, 8, 9).
 
 The templates are read through infra.templates, as the local bootstrap reads them; the local
 bucket settings and the S3 notification Zappa installs are checked on the moto endpoint.

@@ -1,6 +1,6 @@
 import pytest
 
-from myblog.models import Post
+from myblog.blog.models import Post
 from tests.factories import PostFactory, StaffFactory, UserFactory, draft
 
 pytestmark = pytest.mark.django_db

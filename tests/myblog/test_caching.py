@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from myblog.models import Post
+from myblog.blog.models import Post
 from tests.factories import PostFactory, StaffFactory, scheduled
 
 pytestmark = pytest.mark.django_db

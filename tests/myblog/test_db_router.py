@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from myblog.db_router import PrimaryReplicaRouter, public_reads
-from myblog.models import Post
+from myblog.blog.models import Post
+from myblog.core.db_router import PrimaryReplicaRouter, public_reads
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,7 +25,7 @@ import sys
 import django; django.setup()
 from django.contrib.auth import get_user_model
 from django.utils import timezone
-from myblog.models import Post
+from myblog.blog.models import Post
 title, slug = sys.argv[1:]
 author, _ = get_user_model().objects.get_or_create(username="writer", defaults={"is_staff": True, "is_superuser": True})
 Post.objects.create(title=title, slug=slug, body="Body.", author=author, status="published",

@@ -1,6 +1,6 @@
 import pytest
 
-from myblog.markdown import render_markdown
+from myblog.blog.markdown import render_markdown
 
 
 def test_it_renders_headings_code_lists_and_links():

@@ -4,8 +4,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from myblog.models import Post
-from myblog.services import post_publish, post_unpublish
+from myblog.blog.models import Post
+from myblog.blog.services import post_publish, post_unpublish
 from tests.factories import PostFactory, draft, scheduled
 
 pytestmark = pytest.mark.django_db

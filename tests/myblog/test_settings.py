@@ -156,7 +156,7 @@ import django
 django.setup()
 from django.core.files.storage import default_storage
 from django.core.mail import get_connection
-from myblog import aws
+from myblog.core import aws
 
 def token_of(label, client, call):
     sent = []
@@ -167,8 +167,8 @@ def token_of(label, client, call):
         print(label, "raised", repr(exc), file=sys.stderr)
     print(label, sent[0].get("X-Amz-Security-Token", b"").decode() or "-")
 
-token_of("myblog.aws s3", aws.client("s3"), lambda c: c.list_buckets())
-token_of("myblog.aws dynamodb", aws.client("dynamodb"), lambda c: c.list_tables())
+token_of("myblog.core.aws s3", aws.client("s3"), lambda c: c.list_buckets())
+token_of("myblog.core.aws dynamodb", aws.client("dynamodb"), lambda c: c.list_tables())
 token_of("django-storages", default_storage.connection.meta.client, lambda c: c.list_buckets())
 ses = get_connection()
 ses.open()
@@ -198,8 +198,8 @@ def test_every_aws_client_signs_with_the_session_token_lambda_gives_the_function
     assert result.returncode == 0, result.stdout + result.stderr
     tokens = dict(line.rsplit(" ", 1) for line in result.stdout.splitlines())
     assert tokens == {
-        "myblog.aws s3": "the-role-session-token",
-        "myblog.aws dynamodb": "the-role-session-token",
+        "myblog.core.aws s3": "the-role-session-token",
+        "myblog.core.aws dynamodb": "the-role-session-token",
         "django-storages": "the-role-session-token",
         "django-ses": "the-role-session-token",
     }

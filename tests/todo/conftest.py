@@ -8,8 +8,7 @@ import boto3
 import pytest
 from django.test import Client
 
-from myblog.aws import cognito
-from todo import tokens
+from todo import cognito, tokens
 
 PASSWORD = "Correct-Horse-9"
 _emails = itertools.count(1)

@@ -15,8 +15,8 @@ import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from myblog.aws import cognito
 from tests.todo.conftest import ApiClient, sign_up_and_in
+from todo import cognito
 
 ENDPOINTS = [("get", "/api/todos/"), ("get", "/api/me/"), ("get", "/api/files/"), ("post", "/api/todos/")]
 

@@ -33,7 +33,7 @@ def test_it_reuses_an_existing_user():
 
 
 def test_it_confirms_a_user_who_signed_up_but_never_confirmed(idp):
-    from myblog.aws import cognito
+    from todo import cognito
 
     idp.sign_up(ClientId=cognito.app_client_id(), Username="late@example.com", Password="Passw0rd-Late")
 

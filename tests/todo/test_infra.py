@@ -5,7 +5,7 @@ import pytest
 from django.conf import settings
 
 from infra.templates import load
-from myblog.aws import cognito
+from todo import cognito
 
 
 @pytest.fixture

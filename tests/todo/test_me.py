@@ -2,7 +2,7 @@
 
 import boto3
 
-from myblog.aws import cognito
+from todo import cognito
 
 
 def test_me_describes_the_caller_and_their_folder(alice, alice_api, settings, local_aws):

@@ -10,7 +10,7 @@ import pytest
 from botocore.config import Config
 from botocore.stub import Stubber
 
-from myblog.errors import ServiceUnavailable
+from myblog.core.errors import ServiceUnavailable
 from todo import repository
 from todo.domain import InvalidCursor, QuotaExceeded, Todo, TodoChanges, TodoNotFound, VersionConflict, new_todo_id
 from todo.repository import TodoRepository

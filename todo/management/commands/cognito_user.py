@@ -17,9 +17,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from myblog.aws import cognito
-from myblog.aws.cognito import CognitoError
-from myblog.errors import ServiceUnavailable
+from myblog.core.errors import ServiceUnavailable
+from todo import cognito
+from todo.cognito import CognitoError
 
 
 class Command(BaseCommand):

@@ -1,0 +1,90 @@
+"""HTTP caching of public responses (docs/architecture.md, decision 9).
+
+Every public GET is cacheable by browsers (``max-age``) and shared caches (``s-maxage``) and
+carries an ETag and a Last-Modified derived from one cheap query, so a revalidation that finds
+nothing new answers 304 without rendering. Each process also keeps what it rendered, keyed by that
+ETag, so a read of an unchanged page is not rendered twice. Everything else is ``private, no-store``.
+"""
+
+import hashlib
+from collections.abc import Callable
+from functools import wraps
+
+from django.conf import settings
+from django.core.cache import caches
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.utils.cache import get_cache_key, get_conditional_response, learn_cache_key, patch_cache_control
+from django.utils.http import http_date, quote_etag
+
+from myblog.blog.selectors import Freshness, blog_freshness
+from myblog.core.db_router import public_reads
+
+View = Callable[..., HttpResponse]
+# This process's own memory (locmem): rendered pages and the freshness of the moment.
+LOCAL_CACHE = "default"
+
+
+def current_freshness() -> Freshness:
+    """The blog's freshness, shared by this process's requests for PUBLIC_FRESHNESS_TTL seconds."""
+    if not settings.PUBLIC_FRESHNESS_TTL:
+        return blog_freshness()
+    return caches[LOCAL_CACHE].get_or_set("myblog:freshness", blog_freshness, settings.PUBLIC_FRESHNESS_TTL)
+
+
+def render_once(view: View, version: str, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+    """The view's answer to a GET, rendered once per ``version`` of the page in this process.
+
+    Django's cache keys (the absolute URL plus the headers the answer varies on) with the page's
+    ETag as prefix: a change to the blog moves the ETag, so a stale copy is never found again and
+    ages out. Only complete 200 answers that set no cookie are kept.
+    """
+    cache = caches[LOCAL_CACHE]
+    if request.method != "GET":
+        return view(request, *args, **kwargs)
+    key = get_cache_key(request, key_prefix=version, method="GET", cache=cache)
+    if key is not None and (kept := cache.get(key)) is not None:
+        return kept
+    response = view(request, *args, **kwargs)
+    if response.status_code == 200 and not response.streaming and not response.cookies:
+
+        def keep(rendered: HttpResponse) -> None:
+            timeout = settings.CACHE_S_MAXAGE
+            cache.set(learn_cache_key(request, rendered, timeout, key_prefix=version, cache=cache), rendered, timeout)
+
+        if hasattr(response, "add_post_render_callback"):
+            response.add_post_render_callback(keep)  # template and DRF responses render later
+        else:
+            keep(response)
+    return response
+
+
+def public_cache(view: View) -> View:
+    """Make a GET view publicly cacheable and answer conditional requests with 304."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        if request.method not in ("GET", "HEAD"):
+            # DRF views answer other methods themselves, with the API's JSON error shape.
+            if hasattr(view, "cls"):
+                return view(request, *args, **kwargs)
+            return HttpResponseNotAllowed(["GET", "HEAD"])
+        with public_reads():
+            freshness = current_freshness()
+            key = f"{settings.RELEASE}|{request.build_absolute_uri()}|{freshness.token}"
+            version = hashlib.sha256(key.encode()).hexdigest()[:32]
+            etag = quote_etag(version)
+            last_modified = int(freshness.last_modified.timestamp()) if freshness.last_modified else None
+            response = get_conditional_response(request, etag=etag, last_modified=last_modified)
+            if response is None:
+                response = render_once(view, version, request, *args, **kwargs)
+        if response.status_code in (200, 304):
+            response.headers["ETag"] = etag
+            if last_modified is not None:
+                response.headers["Last-Modified"] = http_date(last_modified)
+            patch_cache_control(response, public=True, max_age=settings.CACHE_MAX_AGE, s_maxage=settings.CACHE_S_MAXAGE)
+        return response
+
+    # Read-only views act on no one's behalf, so CSRF protection has nothing to protect and
+    # a POST gets a plain 405 rather than a CSRF failure.
+    wrapped.csrf_exempt = True  # type: ignore[attr-defined]
+    return wrapped

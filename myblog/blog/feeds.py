@@ -1,0 +1,43 @@
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.urls import reverse_lazy
+from django.utils.feedgenerator import Atom1Feed
+
+from myblog.blog.embeds import attach_bodies
+from myblog.blog.models import Post
+from myblog.blog.selectors import post_list_visible
+
+
+class LatestPostsFeed(Feed):
+    feed_type = Atom1Feed
+    link = reverse_lazy("post-index")
+    feed_url = reverse_lazy("feed")
+
+    def title(self) -> str:
+        return settings.SITE_NAME
+
+    def subtitle(self) -> str:
+        return settings.SITE_DESCRIPTION
+
+    def items(self) -> list[Post]:
+        posts = list(post_list_visible()[:20])
+        attach_bodies(posts)
+        return posts
+
+    def item_title(self, item: Post) -> str:
+        return item.title
+
+    def item_description(self, item: Post) -> str:
+        return item.body_display
+
+    def item_author_name(self, item: Post) -> str:
+        return item.author.get_full_name() or item.author.get_username()
+
+    def item_pubdate(self, item: Post):  # type: ignore[no-untyped-def]
+        return item.publish_at
+
+    def item_updateddate(self, item: Post):  # type: ignore[no-untyped-def]
+        return max(item.updated_at, item.publish_at)
+
+    def item_categories(self, item: Post) -> list[str]:
+        return [tag.name for tag in item.tags.all()]

@@ -1,0 +1,99 @@
+"""Errors as HTTP answers: one JSON error shape for the APIs, error pages that are never cached.
+
+The one place that maps a domain error (myblog/core/errors.py) to an HTTP status.
+"""
+
+import logging
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from rest_framework import exceptions, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+from myblog.core.errors import ApplicationError, Conflict, NotFound, ServiceUnavailable
+
+logger = logging.getLogger(__name__)
+
+# Most specific first; any other ApplicationError is the caller's mistake (400).
+_STATUS_BY_ERROR: tuple[tuple[type[ApplicationError], int], ...] = (
+    (NotFound, status.HTTP_404_NOT_FOUND),
+    (Conflict, status.HTTP_412_PRECONDITION_FAILED),
+    (ServiceUnavailable, status.HTTP_503_SERVICE_UNAVAILABLE),
+)
+
+
+def status_of(exc: ApplicationError) -> int:
+    return next((code for kind, code in _STATUS_BY_ERROR if isinstance(exc, kind)), status.HTTP_400_BAD_REQUEST)
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The error shape in the OpenAPI schemas, so generated clients get a typed error model."""
+
+    error = ErrorDetailSerializer()
+
+
+def error_body(code: str, message: str, fields: dict[str, list[str]] | None = None) -> dict[str, object]:
+    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+
+
+def _flatten(detail: object) -> list[str]:
+    if isinstance(detail, list):
+        return [str(item) for item in detail]
+    if isinstance(detail, dict):
+        return [f"{key}: {', '.join(_flatten(value))}" for key, value in detail.items()]
+    return [str(detail)]
+
+
+def api_exception_handler(exc: Exception, context: dict[str, object]) -> Response | None:
+    """DRF's exception handler, reshaped to ``{"error": {"code", "message", "fields"}}``."""
+    if isinstance(exc, ApplicationError):
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, ServiceUnavailable) else None
+        return Response(error_body(exc.code, exc.message, exc.fields), status=status_of(exc), headers=headers)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    assert isinstance(exc, exceptions.APIException)
+    detail = exc.detail
+    if isinstance(detail, dict):
+        fields = {key: _flatten(value) for key, value in detail.items()}
+        body = error_body("invalid", "The request has invalid fields.", fields)
+    else:
+        codes = exc.get_codes()
+        code = codes if isinstance(codes, str) else exc.default_code
+        body = error_body(code, " ".join(_flatten(detail)))
+    response.data = body
+    return response
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.path_info.startswith("/api/") or request.path_info == "/healthz"
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if _wants_json(request):
+        return JsonResponse(error_body("not_found", "Not found."), status=404)
+    return render(request, "myblog/error.html", {"title": "Page not found"}, status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if _wants_json(request):
+        return JsonResponse(error_body("server_error", "Something went wrong on our side."), status=500)
+    return render(request, "myblog/error.html", {"title": "Something went wrong"}, status=500)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if _wants_json(request):
+        return JsonResponse(error_body("bad_request", "The request could not be understood."), status=400)
+    return render(request, "myblog/error.html", {"title": "Bad request"}, status=400)
