@@ -131,19 +131,19 @@ def _local_aws_session() -> Iterator[tuple[str, MotoSnapshot]]:
     server.stop()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def aws_endpoint(_local_aws_session: tuple[str, MotoSnapshot]) -> str:
-    """The URL of the session's local endpoint, with moto's state as the bootstrap left it."""
+    """The URL of the session's local endpoint (for subprocesses: the tests using it are marked aws)."""
+    return _local_aws_session[0]
+
+
+@pytest.fixture
+def local_aws(_local_aws_session: tuple[str, MotoSnapshot], settings: Any, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Point the code at the local endpoint, with the resources of infra/ as the bootstrap made them."""
     url, snapshot = _local_aws_session
     snapshot.restore()
+    _point_aws_at(url, settings, monkeypatch)
     return url
-
-
-@pytest.fixture
-def local_aws(aws_endpoint: str, settings: Any, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Point the code at the local endpoint, with the resources of infra/ as the bootstrap made them."""
-    _point_aws_at(aws_endpoint, settings, monkeypatch)
-    return aws_endpoint
 
 
 @pytest.fixture(autouse=True)
