@@ -81,6 +81,7 @@ def test_zappa_builds_the_api_template_of_every_stage_offline(stage, tmp_path) -
         assert options and all(o["AuthorizationType"] == "NONE" for o in options)
 
 
+@pytest.mark.network  # Zappa fetches manylinux wheels of the compiled packages (cached in /tmp)
 def test_zappa_packages_a_stage_offline(tmp_path) -> None:
     output = tmp_path / "blog_dev.zip"
 
