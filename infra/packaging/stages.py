@@ -19,7 +19,7 @@ def validate_stage(name: str, config: dict) -> None:
         raise PackageError(f"stage {name}: architecture {config.get('architecture')!r}; the wheels are x86_64")
     if config.get("slim_handler"):
         raise PackageError(
-            f"stage {name}: slim_handler is on; docs/architecture.md, decision 11 wants one directly uploaded zip"
+            f"stage {name}: slim_handler is on, but the package must be one zip uploaded directly (docs/architecture.md, decision 11)"
         )
 
 
