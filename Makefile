@@ -20,6 +20,7 @@ run: $(STAMP)
 lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -m mypy
 	$(VENV)/bin/cfn-lint infra/*.yaml
 	$(PY) -m json.tool zappa_settings.json >/dev/null
 	$(PY) manage.py makemigrations --check --dry-run

@@ -56,8 +56,7 @@ class ThreadedEndpoint:
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{self._server.host}:{self._server.port}"
 
     @property
     def port(self) -> int:

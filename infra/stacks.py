@@ -57,7 +57,7 @@ def deploy(cloudformation: Any, template: str, env: str, overrides: dict[str, st
     name = stack_name(template, env, project)
     existing = _stack(cloudformation, name)
     creating = existing is None or existing["StackStatus"] == "REVIEW_IN_PROGRESS"
-    previous = set() if creating else {p["ParameterKey"] for p in existing.get("Parameters", [])}
+    previous = set() if existing is None or creating else {p["ParameterKey"] for p in existing.get("Parameters", [])}
     change_set = f"{name}-{int(time.time())}"
     try:
         cloudformation.create_change_set(
@@ -88,7 +88,10 @@ def deploy(cloudformation: Any, template: str, env: str, overrides: dict[str, st
         cloudformation.get_waiter(waiter).wait(StackName=name, WaiterConfig={"Delay": 5, "MaxAttempts": 720})
     except Exception as exc:
         raise DeployError(f"{name}: {_failures(cloudformation, name) or exc}") from exc
-    return _stack(cloudformation, name)["StackStatus"]
+    final = _stack(cloudformation, name)
+    if final is None:  # deleted by someone else between the waiter and this call
+        raise DeployError(f"{name}: the stack no longer exists")
+    return final["StackStatus"]
 
 
 def outputs(cloudformation: Any, template: str, env: str, project: str = "myblog") -> dict[str, str]:

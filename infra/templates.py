@@ -9,7 +9,7 @@ AWS::NoValue; other functions (Fn::GetAtt, ...) are left as they are.
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
@@ -31,8 +31,8 @@ def _construct_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dic
             value = value.split(".", 1)
     elif isinstance(node, yaml.SequenceNode):
         value = loader.construct_sequence(node, deep=True)
-    else:
-        value = loader.construct_mapping(node, deep=True)
+    else:  # yaml.MappingNode: the only other kind of node
+        value = loader.construct_mapping(cast(yaml.MappingNode, node), deep=True)
     return {name: value}
 
 

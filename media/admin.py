@@ -1,9 +1,12 @@
+from typing import Any, cast
+
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.auth.models import User
 from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import URLPattern, path
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
@@ -58,20 +61,24 @@ class PhotoAdmin(admin.ModelAdmin):
     ]
     actions = ["regenerate_renditions"]
 
-    def get_form(self, request, obj=None, **kwargs):  # type: ignore[no-untyped-def]
+    def get_form(
+        self, request: HttpRequest, obj: Photo | None = None, change: bool = False, **kwargs: Any
+    ) -> type[forms.ModelForm]:
         if obj is None:
             kwargs["form"] = PhotoAddForm
-        return super().get_form(request, obj, **kwargs)
+        return super().get_form(request, obj, change, **kwargs)
 
-    def get_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def get_fields(self, request: HttpRequest, obj: Photo | None = None) -> tuple[str, ...]:
         if obj is None:
-            return ["title", "alt_text", "upload_key"]
-        return ["title", "alt_text", *self.readonly_fields]
+            return ("title", "alt_text", "upload_key")
+        return ("title", "alt_text", *self.readonly_fields)
 
-    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def get_readonly_fields(self, request: HttpRequest, obj: Photo | None = None) -> list[str]:
         return self.readonly_fields if obj else []
 
-    def render_change_form(self, request, context, add=False, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def render_change_form(
+        self, request: HttpRequest, context: dict[str, Any], add: bool = False, *args: Any, **kwargs: Any
+    ) -> HttpResponse:
         if add:
             context["photo_upload"] = {
                 "presign_url": "presign/",
@@ -82,7 +89,7 @@ class PhotoAdmin(admin.ModelAdmin):
 
     change_form_template = "media/photo_change_form.html"
 
-    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+    def save_model(self, request: HttpRequest, obj: Photo, form: PhotoAddForm, change: bool) -> None:
         if change:
             obj.save()
             return
@@ -90,7 +97,7 @@ class PhotoAdmin(admin.ModelAdmin):
             key=form.cleaned_data["upload_key"],
             title=form.cleaned_data["title"],
             alt_text=form.cleaned_data["alt_text"],
-            uploader=request.user,
+            uploader=cast(User, request.user),  # the admin serves signed-in staff only
             checked=form.checked,
         )
         obj.pk = photo.pk

@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from io import BytesIO
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from PIL import ExifTags, Image, ImageCms, UnidentifiedImageError
 
@@ -277,7 +277,8 @@ def _to_8bit(im: Image.Image) -> Image.Image:
     16-bit value above 255 to white."""
     if im.mode.startswith("I;16"):
         return im.convert("I").point(lambda v: v / 256, "L")
-    low, high = im.getextrema()
+    # One band (the modes of a grayscale image): (min, max) rather than a pair per band.
+    low, high = cast(tuple[float, float], im.getextrema())
     if im.mode == "F" and low >= 0 and high <= 1:
         scale = 255.0  # floating point images usually hold 0..1
     elif high <= 255:

@@ -6,9 +6,10 @@ import mimetypes
 import uuid
 from dataclasses import dataclass
 from pathlib import PurePosixPath
+from typing import TypedDict
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.text import get_valid_filename
 
@@ -35,7 +36,14 @@ class UploadRejected(ApplicationError):
     code = "upload_rejected"
 
 
-def photo_upload_presign(*, filename: str, content_type: str, size: int) -> dict[str, object]:
+class PresignedUpload(TypedDict):
+    url: str
+    fields: dict[str, str]  # the form fields S3 expects before the file
+    key: str
+    max_bytes: int
+
+
+def photo_upload_presign(*, filename: str, content_type: str, size: int) -> PresignedUpload:
     """A presigned POST for one image under uploads/, limited in size and type."""
     allowed = set(ACCEPTED_TYPES.values())
     if content_type not in allowed:
@@ -87,7 +95,7 @@ def photo_create_from_upload(
     key: str,
     title: str,
     alt_text: str,
-    uploader: AbstractBaseUser | None = None,
+    uploader: User | None = None,
     checked: UploadCheck | None = None,
 ) -> Photo:
     """Accept an uploaded object as a photo, then make its renditions once the row is committed."""

@@ -1,6 +1,7 @@
 """Typed readers for environment variables, used by settings."""
 
 import os
+from typing import overload
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -9,6 +10,11 @@ from django.core.exceptions import ImproperlyConfigured
 REQUIRED: set[str] = set()
 
 
+# With a default the value is always a string; without one it may be missing (None).
+@overload
+def env_str(name: str, default: str, *, required: bool = False) -> str: ...
+@overload
+def env_str(name: str, default: None = None, *, required: bool = False) -> str | None: ...
 def env_str(name: str, default: str | None = None, *, required: bool = False) -> str | None:
     value = os.environ.get(name)
     if required:

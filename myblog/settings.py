@@ -227,9 +227,10 @@ AWS_SES_AUTO_THROTTLE = None
 if PRODUCTION:
     # The public origin (plus any path prefix) of the links in emails, which are built outside
     # any request, e.g. https://blog.example.com.
-    SITE_URL = env_str("SITE_URL", required=_BLOG_REQUIRED)
+    # "" (never read) where the blog is not served: settings hold strings, not maybe-strings.
+    SITE_URL = env_str("SITE_URL", "", required=_BLOG_REQUIRED)
     # An address of the SES identity of infra/notifications.yaml (MailDomain), e.g. "MyBlog <news@...>".
-    DEFAULT_FROM_EMAIL = env_str("EMAIL_FROM", required=_BLOG_REQUIRED)
+    DEFAULT_FROM_EMAIL = env_str("EMAIL_FROM", "", required=_BLOG_REQUIRED)
     # ConfigurationSetName of infra/notifications.yaml: its event destination publishes bounces
     # and complaints to the SNS topic.
     AWS_SES_CONFIGURATION_SET = env_str("SES_CONFIGURATION_SET", required=_BLOG_REQUIRED)
@@ -270,7 +271,7 @@ THROTTLE_CACHE = "shared"
 
 # --- To-do API (todo/) --------------------------------------------------------------------------
 # Names as infra/todo.yaml declares them for Env=local; production passes the deployed ones.
-TODO_TABLE = env_str("TODO_TABLE", None if PRODUCTION else "myblog-local-todos", required=_TODO_REQUIRED)
+TODO_TABLE = env_str("TODO_TABLE", "" if PRODUCTION else "myblog-local-todos", required=_TODO_REQUIRED)
 USER_FILES_BUCKET = env_str(
     "USER_FILES_BUCKET", None if PRODUCTION else "myblog-local-user-files", required=_TODO_REQUIRED
 )

@@ -21,10 +21,10 @@ class WelcomeFilter(admin.SimpleListFilter):
     title = "welcome email"
     parameter_name = "welcome"
 
-    def lookups(self, request, model_admin):  # type: ignore[no-untyped-def]
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
         return [("sent", "Sent"), ("pending", "Pending (not sent yet)")]
 
-    def queryset(self, request, queryset):  # type: ignore[no-untyped-def]
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Subscriber]) -> QuerySet[Subscriber]:
         if self.value() == "sent":
             return queryset.filter(welcome_sent_at__isnull=False)
         if self.value() == "pending":

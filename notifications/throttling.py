@@ -32,14 +32,15 @@ class SubscribeThrottle(SimpleRateThrottle):
 
     scope = "subscribe"
 
+    # A property over DRF's class attribute: the cache is looked up when used, not at import.
     @property
-    def cache(self) -> BaseCache:  # type: ignore[override]
+    def cache(self) -> BaseCache:  # type: ignore[override]  # read-only, where DRF declares an attribute
         return caches[settings.THROTTLE_CACHE]
 
     def get_rate(self) -> str:
         return settings.SUBSCRIBE_THROTTLE_RATE
 
-    def get_cache_key(self, request: HttpRequest, view: object) -> str:  # type: ignore[override]
+    def get_cache_key(self, request: HttpRequest, view: object) -> str:
         # Hashed: the address may come from a header, and cache keys must stay short and plain.
         ident = hashlib.sha256(client_address(request).encode()).hexdigest()[:32]
         return self.cache_format % {"scope": self.scope, "ident": ident}

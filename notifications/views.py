@@ -33,7 +33,8 @@ def subscribe(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return render(request, FORM_PAGE, {"form": SubscribeForm()})
     throttle = SubscribeThrottle()
-    if not throttle.allow_request(request, None):
+    # A plain Django view, not DRF's: this throttle reads only request.META (get_cache_key).
+    if not throttle.allow_request(request, None):  # type: ignore[arg-type]
         wait = max(1, math.ceil(throttle.wait() or 1))
         response = render(request, FORM_PAGE, {"form": SubscribeForm(), "retry_after": wait}, status=429)
         response.headers["Retry-After"] = str(wait)
@@ -63,10 +64,10 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
             raise Http404("No such subscription.") from None
         return render(request, "notifications/unsubscribed.html", {"subscriber": subscriber})
     # GET only asks: link checkers and mail scanners open links without meaning to unsubscribe.
-    subscriber = subscriber_get_by_token(token=token)
-    if subscriber is None:
+    found = subscriber_get_by_token(token=token)
+    if found is None:
         raise Http404("No such subscription.")
-    return render(request, "notifications/unsubscribe.html", {"subscriber": subscriber})
+    return render(request, "notifications/unsubscribe.html", {"subscriber": found})
 
 
 # The fields of an SNS message that django-ses reads (signs, verifies, dispatches on).

@@ -18,14 +18,14 @@ from urllib.parse import urlencode
 from django.http import HttpResponse, HttpResponseNotModified, HttpResponseRedirect
 from django.utils.cache import patch_vary_headers
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import exceptions, serializers, status
+from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from todo import selectors, services
-from todo.authentication import CognitoAuthentication, CognitoUser
+from todo.authentication import CognitoAuthentication, CognitoUser, authentication_failed
 from todo.cognito import CognitoError
 from todo.domain import LIST_LIMIT_DEFAULT, Todo, TodoChanges
 from todo.openapi import (
@@ -103,12 +103,17 @@ class TodoApiView(APIView):
     permission_classes = [IsAuthenticated]
 
     @property
-    def owner(self) -> str:
-        user = self.request.user
+    def caller(self) -> CognitoUser:
+        """The token's user (IsAuthenticated let the request in); DRF's stubs type it a Django user."""
+        user: object = self.request.user
         assert isinstance(user, CognitoUser)
-        return user.sub
+        return user
 
-    def finalize_response(self, request: Request, response: HttpResponse, *args: Any, **kwargs: Any) -> HttpResponse:
+    @property
+    def owner(self) -> str:
+        return self.caller.sub
+
+    def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
         response = super().finalize_response(request, response, *args, **kwargs)
         # Shared caches that key on the URL alone must never hand one user's answer to another.
         patch_vary_headers(response, ["Authorization"])
@@ -218,12 +223,11 @@ class MeApi(TodoApiView):
         responses={200: STORAGE_SCHEMA, 401: ERROR, 503: ERROR},
     )
     def get(self, request: Request) -> Response:
-        assert isinstance(request.user, CognitoUser)
+        caller = self.caller
         try:
-            return Response(selectors.me_describe(user=request.user))
+            return Response(selectors.me_describe(user=caller))
         except CognitoError as exc:  # e.g. the token was revoked by a sign-out everywhere
-            request._todo_auth_error = True  # type: ignore[attr-defined]
-            raise exceptions.AuthenticationFailed(exc.message) from exc
+            raise authentication_failed(request, exc.message) from exc
 
 
 class FileListApi(TodoApiView):

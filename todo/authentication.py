@@ -32,6 +32,12 @@ class CognitoUser:
         return self.token.sub
 
 
+def authentication_failed(request: Request, message: str) -> exceptions.AuthenticationFailed:
+    """The error to raise, with the request marked so that the 401 says why (authenticate_header)."""
+    request._todo_auth_error = True  # type: ignore[attr-defined]  # a flag of ours; DRF's Request declares none
+    return exceptions.AuthenticationFailed(message)
+
+
 class CognitoAuthentication(BaseAuthentication):
     """``Authorization: Bearer <Cognito access token>``.
 
@@ -44,18 +50,15 @@ class CognitoAuthentication(BaseAuthentication):
         if not header:
             return None
         if header[0].lower() != b"bearer":
-            request._todo_auth_error = True  # type: ignore[attr-defined]
-            raise exceptions.AuthenticationFailed("Use the Bearer scheme with a Cognito access token.")
+            raise authentication_failed(request, "Use the Bearer scheme with a Cognito access token.")
         if len(header) != 2:
-            request._todo_auth_error = True  # type: ignore[attr-defined]
-            raise exceptions.AuthenticationFailed("The Authorization header must be `Bearer <token>`.")
+            raise authentication_failed(request, "The Authorization header must be `Bearer <token>`.")
         try:
             token = header[1].decode("ascii")
             verified = verify_access_token(token)
         except (UnicodeDecodeError, InvalidToken) as exc:
-            request._todo_auth_error = True  # type: ignore[attr-defined]
             message = str(exc) if isinstance(exc, InvalidToken) else "The token is not valid."
-            raise exceptions.AuthenticationFailed(message) from exc
+            raise authentication_failed(request, message) from exc
         return CognitoUser(verified), token
 
     def authenticate_header(self, request: Request) -> str:

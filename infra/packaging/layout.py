@@ -27,7 +27,7 @@ from infra.packaging.config import (
 )
 from infra.packaging.elf import check_zip, is_library_name
 from infra.packaging.selection import app_static, excluded_by_glob, excluded_by_name, runtime_unneeded
-from infra.packaging.wheels import WHEEL_NAME, normalize
+from infra.packaging.wheels import normalize
 
 
 def _zip_info(name: str, executable: bool = False) -> zipfile.ZipInfo:
@@ -74,7 +74,7 @@ def dependency_layer(wheels: list[Path], excludes: list[str], globs: list[str], 
         tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
         with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as out:
             for wheel_path in wheels:
-                dist = WHEEL_NAME.match(wheel_path.name)["name"]
+                dist = wheel_path.name.split("-", 1)[0]  # a wheel file name's first field (PEP 427)
                 if normalize(dist) in DEPLOY_ONLY_DISTRIBUTIONS:
                     info(f"{dist}: left out (needed only to deploy, never on Lambda)")
                     continue

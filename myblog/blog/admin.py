@@ -45,8 +45,8 @@ class PostAdmin(admin.ModelAdmin):
     actions = ["publish", "unpublish"]
     autocomplete_fields = ["cover_photo"]
 
-    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, object]:
-        return {"author": request.user.pk}
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, str | list[str]]:
+        return {"author": str(request.user.pk)}
 
     @admin.display(description="Visibility")
     def visibility(self, post: Post) -> str:

@@ -1,4 +1,5 @@
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -50,6 +51,9 @@ class Post(models.Model):
 
     objects = PostQuerySet.as_manager()
 
+    # Not a column: the body with its embedded photos, set by embeds.attach_bodies for display.
+    body_display: str
+
     class Meta:
         ordering = ["-publish_at", "-id"]
         indexes = [models.Index(fields=["status", "publish_at"])]
@@ -57,7 +61,7 @@ class Post(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def save(self, *args: Any, **kwargs: Any) -> None:
         # body_html is a cache of the rendered body, so it is kept in step on every save.
         self.body_html = render_markdown(self.body)
         super().save(*args, **kwargs)

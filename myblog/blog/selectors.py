@@ -13,7 +13,8 @@ from myblog.blog.models import Post, PostQuerySet
 
 def post_list_visible(*, tag: str | None = None, now: datetime | None = None) -> PostQuerySet:
     """Visible posts, newest first, with what lists show loaded in a constant number of queries."""
-    posts = Post.objects.visible(now).select_related("author", "cover_photo").prefetch_related("tags")
+    # django-stubs cannot see that taggit's TaggableManager (untyped here) supports prefetching.
+    posts = Post.objects.visible(now).select_related("author", "cover_photo").prefetch_related("tags")  # type: ignore[misc]
     if tag:
         posts = posts.filter(tags__slug=tag)
     return posts.order_by("-publish_at", "-id")

@@ -1,7 +1,9 @@
+from datetime import datetime
+
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
-from myblog.blog.models import Post
+from myblog.blog.models import Post, PostQuerySet
 from myblog.blog.selectors import post_list_visible
 
 
@@ -9,11 +11,11 @@ class PostSitemap(Sitemap):
     changefreq = "weekly"
     limit = 5000
 
-    def items(self):  # type: ignore[no-untyped-def]
+    def items(self) -> PostQuerySet:
         return post_list_visible()
 
-    def lastmod(self, item: Post):  # type: ignore[no-untyped-def]
-        return max(item.updated_at, item.publish_at)
+    def lastmod(self, item: Post) -> datetime:
+        return max(item.updated_at, item.publish_at or item.updated_at)  # visible posts all have publish_at
 
 
 class PagesSitemap(Sitemap):

@@ -1,7 +1,7 @@
 """HTML pages of the blog and robots.txt."""
 
 from django.conf import settings
-from django.core.paginator import InvalidPage, Paginator
+from django.core.paginator import InvalidPage, Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -9,11 +9,11 @@ from taggit.models import Tag
 
 from myblog.blog.caching import public_cache
 from myblog.blog.embeds import attach_bodies
-from myblog.blog.models import Post
+from myblog.blog.models import Post, PostQuerySet
 from myblog.blog.selectors import post_get_visible, post_list_visible
 
 
-def _page(request: HttpRequest, posts: object) -> object:
+def _page(request: HttpRequest, posts: PostQuerySet) -> Page:
     paginator = Paginator(posts, settings.POSTS_PER_PAGE)
     try:
         return paginator.page(request.GET.get("page") or 1)

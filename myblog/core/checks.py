@@ -10,8 +10,9 @@ from django.core.checks import Error, Tags, register
 @register(Tags.staticfiles, deploy=True)
 def static_manifest_check(app_configs: Any, **kwargs: Any) -> list[Error]:
     """Without the manifest every page that links a static file fails: collect before packaging."""
-    manifest_name = getattr(staticfiles_storage, "manifest_name", None)
-    if manifest_name is None or staticfiles_storage.manifest_storage.exists(manifest_name):
+    storage: Any = staticfiles_storage  # its class is a setting (STORAGES); only manifest storages have these
+    manifest_name = getattr(storage, "manifest_name", None)
+    if manifest_name is None or storage.manifest_storage.exists(manifest_name):
         return []
     return [
         Error(

@@ -31,7 +31,9 @@ def status_of(exc: ApplicationError) -> int:
 class ErrorDetailSerializer(serializers.Serializer):
     code = serializers.CharField()
     message = serializers.CharField()
-    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+    # The error shape's "fields"; DRF's metaclass moves declared fields off the class, so it does not
+    # replace Serializer.fields at runtime.
+    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))  # type: ignore[assignment]
 
 
 class ErrorSerializer(serializers.Serializer):

@@ -7,6 +7,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE already answers an oversized one with a 400.)
 """
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 from rest_framework import exceptions, parsers
@@ -24,7 +25,8 @@ def json_loads_untrusted(text: str | bytes) -> Any:
     """``json.loads`` that raises ValueError for every bad input: invalid UTF-8, NaN and
     Infinity, numbers out of range, integers too long to convert, nesting too deep."""
     try:
-        return json.loads(text, parse_float=_finite_float)
+        # DRF's stub says str; its loads passes bytes on to the standard json.loads, which takes them.
+        return json.loads(text, parse_float=_finite_float)  # type: ignore[arg-type]
     except RecursionError:
         raise ValueError("Nested too deeply.") from None
 
@@ -32,8 +34,9 @@ def json_loads_untrusted(text: str | bytes) -> Any:
 class JSONParser(parsers.JSONParser):
     """DRF's JSON parser, with the decoder above."""
 
-    def parse(self, stream: Any, media_type: str | None = None, parser_context: dict[str, Any] | None = None) -> Any:
-        encoding = parsers.get_encoding(parser_context or {})
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Mapping[str, Any] | None = None) -> Any:
+        # get_encoding (DRF 3.18: text charsets only) is missing from djangorestframework-stubs 3.16.
+        encoding = parsers.get_encoding(parser_context or {})  # type: ignore[attr-defined]
         try:
             return json_loads_untrusted(stream.read().decode(encoding))
         except ValueError as exc:

@@ -7,6 +7,7 @@ import requests
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
+from media.models import Photo
 from media.services import UploadRejected, photo_create_from_upload, photo_upload_presign
 
 
@@ -35,7 +36,7 @@ class Command(BaseCommand):
         if failures:
             raise CommandError(f"{failures} of {len(files)} file(s) could not be imported.")
 
-    def _import(self, path: Path, title: str, alt: str | None):  # type: ignore[no-untyped-def]
+    def _import(self, path: Path, title: str, alt: str | None) -> Photo:
         content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         size = path.stat().st_size
         upload = photo_upload_presign(filename=path.name, content_type=content_type, size=size)
@@ -46,7 +47,7 @@ class Command(BaseCommand):
             ) as wrapped,
         ):
             response = requests.post(
-                str(upload["url"]),
+                upload["url"],
                 data=upload["fields"],
                 files={"file": (path.name, wrapped, content_type)},
                 timeout=300,

@@ -1,9 +1,10 @@
 """Demo content for a local run: an admin, a dozen published posts, a draft and a scheduled post."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
@@ -123,7 +124,16 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"Demo content: {made} post(s) created, {Post.objects.count()} in all.")
 
-    def _post(self, author, title, summary, body, tags, status, publish_at) -> int:  # type: ignore[no-untyped-def]
+    def _post(
+        self,
+        author: AbstractBaseUser,
+        title: str,
+        summary: str,
+        body: str,
+        tags: list[str],
+        status: str,
+        publish_at: datetime | None,
+    ) -> int:
         from django.utils.text import slugify
 
         post, created = Post.objects.get_or_create(
