@@ -223,6 +223,7 @@ def _create_recorded_client(self: botocore.session.Session, *args: Any, **kwargs
 
 def install() -> None:
     """Instrument every client created from now on, and those Zappa built at import."""
+    # Patching botocore is how every client gets recorded.
     botocore.session.Session.create_client = _create_recorded_client  # type: ignore[method-assign]
     asynchronous = sys.modules.get("zappa.asynchronous")
     for name in ("LAMBDA_CLIENT", "SNS_CLIENT", "STS_CLIENT", "DYNAMODB_CLIENT"):

@@ -273,6 +273,7 @@ def reachable_modules(stage: str) -> set[str]:
 def aws_calls(stage: str) -> set[str]:
     """The AWS APIs (and AWS-hosted URLs) the stage's code calls."""
     config = zappa_stages.stage_config(stage)
+    # reachable_modules holds only modules that have a file (_module_file is not None).
     sources = {module: _module_file(module).read_text() for module in reachable_modules(stage)}  # type: ignore[union-attr]
     text = "\n".join(sources.values())
     calls = set(re.findall(r"""client\(\s*["']([a-z0-9-]+)["']""", text))

@@ -29,6 +29,7 @@ def sent_mail(local_aws):
     def read() -> list[EmailMessage]:
         data = requests.get(f"{local_aws}/moto-api/data.json", timeout=5).json()
         return [
+            # typeshed's overloads do not see that the default policy makes an EmailMessage.
             email.message_from_string(raw["raw_data"], policy=default_policy)  # type: ignore[misc]
             for raw in data["ses"]["RawMessage"]
         ]

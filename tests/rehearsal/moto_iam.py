@@ -153,6 +153,7 @@ def install() -> None:
             return
         authenticate(self, iam_request_cls, resource)
 
+    # Patching moto's methods is the point of this module.
     ActionAuthenticatorMixin._authenticate_and_authorize_action = authenticate_and_authorize  # type: ignore[method-assign]
     original = IAMRequestBase.check_action_permitted
     collect_policies = AssumedRoleAccessKey.collect_policies
@@ -174,6 +175,7 @@ def install() -> None:
             self._action = action
             original(self, arn)
 
+    # Patched on purpose, as above.
     IAMRequestBase.check_action_permitted = check_action_permitted  # type: ignore[method-assign]
     AssumedRoleAccessKey.collect_policies = collect_role_policies  # type: ignore[method-assign]
 
