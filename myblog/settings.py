@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "corsheaders",
     "todo",
     "notifications",
+    "myblog.snapstart.SnapStartConfig",  # registers SnapStart's hooks on Lambda
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,100 @@
+"""Lambda SnapStart runtime hooks (issue 14): what the snapshot may hold and what it must not.
+
+With SnapStart, Lambda runs the function's init once, snapshots the memory and restores that
+snapshot into every new execution environment. So the expensive, shareable work belongs before the
+snapshot (the URLconf and every view, serializer and model behind it; the templates; botocore's
+modules and service models), and whatever must be unique or fresh is redone after each restore:
+
+- database connections: a socket from the snapshot would be shared by every restored copy (and
+  the server closed it long ago), so they are closed before the snapshot and again after restore;
+- ``random``: its state is copied into every restored copy, which would then draw the same values
+  (the same retry jitter in todo/repository.py, so throttled copies would retry in lock-step).
+  ``secrets`` and ``uuid4`` (to-do ids, request ids) read os.urandom and need nothing;
+- AWS clients: myblog.core.aws caches them, each bound to the credentials and pooled connections
+  of the environment that built it; after restore they are dropped so each copy signs with its own;
+- the JWKS key sets of todo/tokens.py: their age is measured with time.monotonic(), which does not
+  count the time a snapshot sits unused, so they are dropped and fetched afresh.
+
+The hooks are registered with ``snapshot_restore_py``, which Lambda's managed Python runtimes
+provide (python3.12 and later, where SnapStart exists); registering is a no-op where the library
+is absent or the process is not on Lambda. They only ever run when the function has ``snap_start``.
+Zappa loads Django at import only with INSTANTIATE_LAMBDA_HANDLER_ON_IMPORT set (README).
+"""
+
+import importlib
+import logging
+import os
+import random
+from pathlib import Path
+
+from django.apps import AppConfig
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+# The AWS services the code calls through myblog.core.aws (their models are loaded before the snapshot).
+AWS_SERVICES = {
+    "all": ("s3", "dynamodb", "cognito-idp", "cognito-identity"),
+    "blog": ("s3",),
+    "todo": ("s3", "dynamodb", "cognito-idp", "cognito-identity"),
+}
+# The project's own apps whose templates are compiled before the snapshot.
+TEMPLATE_APPS = ("myblog.blog", "media", "notifications")
+
+
+def before_snapshot() -> None:
+    """Do the work every restored copy would otherwise repeat; leave no connection open."""
+    from django.db import connections
+    from django.template.loader import get_template
+    from django.urls import get_resolver
+
+    get_resolver().reverse_dict  # noqa: B018 - imports every view of this service's URLconf and indexes it
+    for app in TEMPLATE_APPS:
+        root = Path(importlib.import_module(app).__path__[0]) / "templates"
+        for template in root.rglob("*"):
+            if template.is_file():
+                get_template(template.relative_to(root).as_posix())  # kept by Django's cached loader
+
+    from myblog.core import aws
+
+    for service in AWS_SERVICES[settings.SERVICE]:
+        aws.client(service)  # imports botocore and parses the service's model
+    connections.close_all()
+
+
+def after_restore() -> None:
+    """Make this restored copy unique and fresh: its own connections, randomness and credentials."""
+    from django.db import connections
+
+    from myblog.core import aws
+    from todo import tokens
+
+    connections.close_all()  # the snapshot's sockets, if any, are not this copy's
+    random.seed()  # from os.urandom, different in every copy
+    aws._build.cache_clear()  # rebuilt on first use with this environment's credentials
+    tokens.key_set.cache_clear()  # monotonic ages do not count the time the snapshot waited
+
+
+def register() -> None:
+    """Register the hooks on Lambda; nothing anywhere else (tests call the hooks directly)."""
+    if not os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
+        return
+    try:
+        # The library ships no type information (no py.typed): its two functions are Any here.
+        from snapshot_restore_py import register_after_restore, register_before_snapshot  # type: ignore[import-untyped]
+    except ImportError:  # python3.11 runtime: no SnapStart, no library
+        return
+    register_before_snapshot(before_snapshot)
+    register_after_restore(after_restore)
+
+
+class SnapStartConfig(AppConfig):
+    """Registers the hooks while Django starts, which is where Zappa's handler loads the app (it calls
+    get_wsgi_application for ``django_settings``); last in INSTALLED_APPS, after every app is ready."""
+
+    name = "myblog.snapstart"
+    label = "snapstart"
+    verbose_name = "SnapStart hooks"
+
+    def ready(self) -> None:
+        register()

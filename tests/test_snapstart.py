@@ -1,0 +1,148 @@
+"""SnapStart's runtime hooks (myblog/snapstart.py), without AWS.
+
+os.fork stands in for Lambda restoring one snapshot into several execution environments: the
+hooks registered with snapshot_restore_py run as Lambda runs them (before the snapshot in reverse
+order of registration, after restore in order), and each child reports what it holds. One
+difference is undone on purpose: CPython re-seeds ``random`` in a forked child, a restore does
+not, so each child first puts back the state the "snapshot" held.
+"""
+
+import json
+import os
+import random
+from typing import Any
+
+import pytest
+import snapshot_restore_py
+from django.apps import apps
+from django.db import connection
+from django.test import Client
+
+from myblog import snapstart
+from myblog.blog.models import Post
+from myblog.core import aws
+from tests.factories import PostFactory
+from todo import domain
+from todo.tokens import key_set
+
+
+class Captured(Exception):
+    """Raised by the before-send hook: the request was signed and need not be sent."""
+
+
+def database_identity() -> str:
+    """The server process behind this connection on PostgreSQL. SQLite has no server to share:
+    the suite's database is Django's in-memory one, which close() keeps open by design and fork
+    copies into each child."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_backend_pid()")
+            return str(cursor.fetchone()[0])
+    assert connection.is_in_memory_db()
+    return f"in-memory in process {os.getpid()}"
+
+
+def run_restored_copy(hooks: list[Any], random_state: tuple[Any, ...], token: str) -> dict[str, Any]:
+    """What one restored copy does: hooks, then draw, sign and answer as the function would."""
+    random.setstate(random_state)
+    os.environ["AWS_ACCESS_KEY_ID"] = f"AKIA{token.upper()}"
+    os.environ["AWS_SECRET_ACCESS_KEY"] = f"secret-{token}"
+    os.environ["AWS_SESSION_TOKEN"] = token  # a restore comes with the environment's own credentials
+    for hook, args, kwargs in hooks:
+        hook(*args, **kwargs)
+
+    s3 = aws.client("s3")
+    sent: dict[str, str] = {}
+
+    def capture(request: Any, **_: Any) -> None:
+        sent["token"] = request.headers.get("X-Amz-Security-Token", b"").decode()
+        raise Captured
+
+    s3.meta.events.register("before-send.s3.ListBuckets", capture)
+    with pytest.raises(Captured):
+        s3.list_buckets()
+
+    response = Client().get("/")
+    db_identity = database_identity()
+    return {
+        "random": random.random(),  # noqa: S311 - the state under test, not a secret
+        "todo_id": domain.new_todo_id(),
+        "request_id": response.headers.get("X-Request-Id"),
+        "signed_with": sent["token"],
+        "status": response.status_code,
+        "lists_the_post": b"Snapshot and restore" in response.content,
+        "db": db_identity,
+        "key_sets_kept": key_set.cache_info().currsize,
+    }
+
+
+def fork_restore(hooks: list[Any], random_state: tuple[Any, ...], token: str) -> tuple[int, int]:
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: report and leave without running the parent's atexit or pytest's teardown
+        os.close(read)
+        try:
+            report: dict[str, Any] = run_restored_copy(hooks, random_state, token)
+        except BaseException as exc:  # noqa: BLE001 - reported to the parent, which fails the test
+            report = {"error": repr(exc)}
+        with os.fdopen(write, "w") as out:
+            json.dump(report, out)
+        os._exit(0)
+    os.close(write)
+    return read, pid
+
+
+def collect(read: int, pid: int) -> dict[str, Any]:
+    with os.fdopen(read) as pipe:
+        report = json.load(pipe)
+    os.waitpid(pid, 0)
+    assert "error" not in report, report["error"]
+    return report
+
+
+@pytest.mark.django_db(transaction=True)
+def test_copies_restored_from_one_snapshot_share_no_connection_randomness_or_credentials(
+    monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    PostFactory(title="Snapshot and restore", status=Post.Status.PUBLISHED)
+    settings.AWS_ACCESS_KEY_ID = settings.AWS_SECRET_ACCESS_KEY = None  # production: the environment's credentials
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIASNAPSHOT")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret-snapshot")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "snapshot")
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "myblog-production")
+    monkeypatch.setattr(snapshot_restore_py, "_before_snapshot_registry", [])
+    monkeypatch.setattr(snapshot_restore_py, "_after_restore_registry", [])
+    aws._build.cache_clear()
+    key_set.cache_clear()
+    apps.get_app_config("snapstart").ready()  # what django.setup() runs in Zappa's handler
+
+    key_set("http://127.0.0.1:9/jwks.json")  # a key set whose age counts from before the snapshot
+    snapshot_db = database_identity()  # the init touched the database, as Django's checks may
+    for hook, args, kwargs in reversed(snapshot_restore_py.get_before_snapshot()):
+        hook(*args, **kwargs)
+    random_state = random.getstate()
+
+    after = snapshot_restore_py.get_after_restore()
+    children = [fork_restore(after, random_state, token) for token in ("first", "second")]
+    first, second = (collect(read, pid) for read, pid in children)
+
+    for copy, token in ((first, "first"), (second, "second")):
+        assert copy["status"] == 200 and copy["lists_the_post"]
+        assert copy["signed_with"] == token
+        assert copy["key_sets_kept"] == 0
+    assert first["random"] != second["random"]
+    assert first["todo_id"] != second["todo_id"]
+    assert first["request_id"] != second["request_id"]
+    assert len({snapshot_db, first["db"], second["db"]}) == 3
+    aws._build.cache_clear()
+
+
+def test_registering_the_hooks_off_lambda_registers_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AWS_LAMBDA_FUNCTION_NAME", raising=False)
+    monkeypatch.setattr(snapshot_restore_py, "_before_snapshot_registry", [])
+    monkeypatch.setattr(snapshot_restore_py, "_after_restore_registry", [])
+
+    snapstart.register()
+
+    assert snapshot_restore_py.get_before_snapshot() == []
+    assert snapshot_restore_py.get_after_restore() == []
