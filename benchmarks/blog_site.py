@@ -67,7 +67,6 @@ def blog_environment(folder: Path, endpoint: str) -> dict[str, str]:
         "SES_EVENTS_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:myblog-bench-mail-events",
         "STATIC_MANIFEST_ROOT": str(folder / "static-manifest"),
         "USE_X_FORWARDED_HOST": "true",
-        "THROTTLE_PROXY_COUNT": "2",
         "LOG_LEVEL": "WARNING",
         **aws_environment(endpoint),
     }

@@ -7,8 +7,10 @@ to start without its secrets.
 
 from email.utils import parseaddr
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from myblog.env import env_bool, env_choice, env_int, env_list, env_str
 
@@ -258,9 +260,10 @@ AWS_SNS_EVENT_TRUSTED_TOPIC_ARNS = [SES_EVENTS_TOPIC_ARN]
 WELCOME_CLAIM_TIMEOUT_SECONDS = env_int("WELCOME_CLAIM_TIMEOUT_SECONDS", 900)
 # Subscribe form + API, per client address: "<count>/<second|minute|hour|day>".
 SUBSCRIBE_THROTTLE_RATE = env_str("SUBSCRIBE_THROTTLE_RATE", "10/hour")
-# How many proxies append to X-Forwarded-For in front of Django: 0 trusts REMOTE_ADDR (API
-# Gateway's sourceIp); behind CloudFront + API Gateway it is 2.
-THROTTLE_PROXY_COUNT = env_int("THROTTLE_PROXY_COUNT", 0)
+# The throttle counts the address AWS saw (API Gateway's sourceIp), never X-Forwarded-For, which
+# clients can forge. Behind CloudFront, name its viewer header ("CloudFront-Viewer-Address") here;
+# only when CloudFront is the only way in, or anyone can send that header too. Off by default.
+THROTTLE_VIEWER_ADDRESS_HEADER = env_str("THROTTLE_VIEWER_ADDRESS_HEADER", "")
 
 # "shared" is one table in the database, so every Lambda instance sees the same throttle
 # counts. `manage.py createcachetable` creates it; run it wherever `migrate` runs.
@@ -291,6 +294,12 @@ COGNITO_IDENTITY_POOL_NAME = env_str("COGNITO_IDENTITY_POOL_NAME", "myblog-local
 # The pool's public keys. Unset: <AWS_ENDPOINT_URL>/<pool id>/.well-known/jwks.json locally, the
 # pool's own URL in AWS. Set it when the Lambda (in a VPC) reaches them only another way.
 COGNITO_JWKS_URL = env_str("COGNITO_JWKS_URL")
+# Keys fetched over plain HTTP could be swapped by anyone on the path, and urllib also reads file:
+# and ftp: URLs: production takes the keys over https: or inline as a data: URL (urllib parses it).
+if PRODUCTION and COGNITO_JWKS_URL and urlsplit(COGNITO_JWKS_URL).scheme.lower() not in ("https", "data"):
+    raise ImproperlyConfigured(
+        f"COGNITO_JWKS_URL must be an https: URL or a data: URL with the key set in production, not {COGNITO_JWKS_URL!r}."
+    )
 COGNITO_JWKS_MAX_AGE_SECONDS = env_int("COGNITO_JWKS_MAX_AGE_SECONDS", 24 * 3600)
 COGNITO_TOKEN_LEEWAY_SECONDS = env_int("COGNITO_TOKEN_LEEWAY_SECONDS", 30)
 # Each user's folder users/<sub>/ in the user-files bucket (docs/architecture.md, decision 6).

@@ -6,6 +6,8 @@ database all instances use; `manage.py createcachetable` creates it wherever `mi
 """
 
 import hashlib
+import ipaddress
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import BaseCache, caches
@@ -14,17 +16,38 @@ from rest_framework.throttling import SimpleRateThrottle
 
 
 def client_address(request: HttpRequest) -> str:
-    """The client's IP address as the last trusted proxy saw it.
+    """The address AWS saw the request come from; never an X-Forwarded-For entry.
 
-    With THROTTLE_PROXY_COUNT = 0 that is REMOTE_ADDR (on Lambda, API Gateway's sourceIp).
-    Behind N proxies that each append to X-Forwarded-For, the client is the N-th entry from the
-    right; entries further left come from the client and could be anything.
+    API Gateway appends the caller to whatever X-Forwarded-For the client sent, and Zappa's
+    REMOTE_ADDR is that header's second-to-last entry (it assumes CloudFront in front), so both
+    can be forged. The address of the connection itself is requestContext's sourceIp in the
+    event that Zappa keeps in environ["lambda.event"]. Behind CloudFront that is an edge address:
+    THROTTLE_VIEWER_ADDRESS_HEADER (CloudFront-Viewer-Address, "ip:port") names the viewer then,
+    which is only trustworthy when CloudFront is the only way in. Off Lambda (runserver, tests),
+    REMOTE_ADDR is the connection's address.
     """
-    proxies = settings.THROTTLE_PROXY_COUNT
-    forwarded = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
-    if proxies > 0 and forwarded:
-        return forwarded[-min(proxies, len(forwarded))]
-    return request.META.get("REMOTE_ADDR") or "unknown"
+    header = settings.THROTTLE_VIEWER_ADDRESS_HEADER
+    viewer = request.headers.get(header, "") if header else ""
+    if viewer:
+        return viewer.rpartition(":")[0] or viewer  # IPv6 comes unbracketed: the port is after the last colon
+    event: dict[str, Any] = request.META.get("lambda.event") or {}
+    context = event.get("requestContext") or {}
+    source_ip = (context.get("identity") or {}).get("sourceIp") or (context.get("http") or {}).get("sourceIp")
+    return source_ip or request.META.get("REMOTE_ADDR") or "unknown"
+
+
+def client_bucket(address: str) -> str:
+    """What one allowance covers: an IPv4 address, or an IPv6 /64 (one site's usual prefix, so
+    a client cannot get a new allowance per address it picks inside its own network)."""
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
 
 
 class SubscribeThrottle(SimpleRateThrottle):
@@ -42,5 +65,5 @@ class SubscribeThrottle(SimpleRateThrottle):
 
     def get_cache_key(self, request: HttpRequest, view: object) -> str:
         # Hashed: the address may come from a header, and cache keys must stay short and plain.
-        ident = hashlib.sha256(client_address(request).encode()).hexdigest()[:32]
+        ident = hashlib.sha256(client_bucket(client_address(request)).encode()).hexdigest()[:32]
         return self.cache_format % {"scope": self.scope, "ident": ident}

@@ -137,7 +137,6 @@ def test_the_api_is_throttled_per_client_with_retry_after(client, settings):
 
 def test_a_forged_forwarded_for_header_does_not_escape_the_throttle(client, settings):
     settings.SUBSCRIBE_THROTTLE_RATE = "2/hour"
-    settings.THROTTLE_PROXY_COUNT = 0
 
     codes = [
         subscribe_api(client, {"email": f"r{i}@example.com"}, HTTP_X_FORWARDED_FOR=f"203.0.113.{i}").status_code
@@ -145,19 +144,6 @@ def test_a_forged_forwarded_for_header_does_not_escape_the_throttle(client, sett
     ]
 
     assert codes == [202, 202, 429]
-
-
-def test_behind_proxies_the_throttle_counts_the_address_the_last_trusted_proxy_saw(client, settings):
-    settings.SUBSCRIBE_THROTTLE_RATE = "1/hour"
-    settings.THROTTLE_PROXY_COUNT = 2  # CloudFront, then API Gateway, append to X-Forwarded-For
-
-    def from_client(ip, spoofed="1.2.3.4"):
-        forwarded = f"{spoofed}, {ip}, 130.176.0.1"
-        return subscribe_api(client, {"email": f"{ip}@example.com"}, HTTP_X_FORWARDED_FOR=forwarded).status_code
-
-    assert from_client("198.51.100.1") == 202
-    assert from_client("198.51.100.1", spoofed="5.6.7.8") == 429
-    assert from_client("198.51.100.2") == 202
 
 
 def test_the_throttle_counts_live_in_the_shared_database_cache(client, settings):
