@@ -32,7 +32,8 @@ logger = logging.getLogger(__name__)
 
 ALGORITHM = "RS256"
 # A `sub` is a UUID; it becomes an S3 prefix and a partition key, so nothing else gets through.
-_SUB = re.compile(r"^[A-Za-z0-9-]{1,64}$")
+# fullmatch, never `$`: it also matches before a trailing newline.
+_SUB = re.compile(r"[A-Za-z0-9-]{1,64}")
 
 
 class InvalidToken(Exception):
@@ -142,7 +143,7 @@ def verify_access_token(token: str) -> AccessToken:
     if claims.get("client_id") != cognito.app_client_id():
         raise InvalidToken("The token was issued to another app client.")
     sub = claims.get("sub")
-    if not isinstance(sub, str) or not _SUB.match(sub):
+    if not isinstance(sub, str) or not _SUB.fullmatch(sub):
         raise InvalidToken("The token's subject is malformed.")
     scope = claims.get("scope", "")
     return AccessToken(

@@ -245,3 +245,9 @@ def test_a_key_set_given_inline_as_a_data_url_is_the_one_used(alice, settings):
 
     assert answer_to(ours).status_code == 200
     assert_401(answer_to(alice.access_token))  # the pool's own key is not in the configured set
+
+
+@pytest.mark.parametrize("sub", ["abc\n", "abc\r\n", "\nabc", "abc/../x", ""])
+def test_a_validly_signed_token_with_a_malformed_sub_is_401(signed_like_cognito, sub):
+    # Python's `$` also matches before a trailing newline; the sub becomes an S3 prefix and a key.
+    assert_401(answer_to(signed_like_cognito(sub=sub)))

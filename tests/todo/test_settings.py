@@ -50,3 +50,30 @@ def test_the_todo_stage_refuses_to_start_without_a_required_variable(production_
 
     assert result.returncode != 0
     assert name in result.stderr
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://keys.example.com/jwks.json",
+        "file:///etc/passwd",
+        "ftp://keys.example.com/jwks.json",
+        "HTTPS//keys.example.com/jwks.json",
+    ],
+)
+def test_the_todo_stage_refuses_a_key_set_url_that_is_not_https_or_data(production_env, url):  # noqa: F811
+    # Over plain HTTP anyone on the path could hand the Lambda their own keys and sign any token;
+    # urllib would also read file: and ftp: URLs.
+    result = manage({**todo_env(production_env), "COGNITO_JWKS_URL": url}, "check")
+
+    assert result.returncode != 0
+    assert "COGNITO_JWKS_URL must be an https: URL or a data: URL" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "url", ["https://keys.example.com/us-east-1_AbCdEfGhI/jwks.json", 'data:application/json,{"keys":[]}']
+)
+def test_the_todo_stage_accepts_an_https_or_data_key_set_url(production_env, url):  # noqa: F811
+    result = manage({**todo_env(production_env), "COGNITO_JWKS_URL": url}, "check")
+
+    assert result.returncode == 0, result.stderr
