@@ -48,3 +48,18 @@ def test_me_answers_401_when_cognito_no_longer_knows_the_token(alice, alice_api,
 def test_two_users_see_only_themselves(alice_api, bob_api, alice, bob):
     assert alice_api.get("/api/me/").json()["sub"] == alice.sub
     assert bob_api.get("/api/me/").json()["storage"]["prefix"] == f"users/{bob.sub}/"
+
+
+def test_after_a_global_sign_out_me_answers_401_but_local_checks_accept_the_token_until_it_expires(
+    alice, alice_api, idp
+):
+    # What the README says of revoked tokens: GetUser (behind /api/me/) refuses a revoked access
+    # token; the signature-and-claims check of every other endpoint cannot know, so the token works
+    # there until its `exp` (at most the app client's access-token validity, one hour).
+    idp.admin_user_global_sign_out(UserPoolId=cognito.user_pool_id(), Username=alice.email)
+
+    me = alice_api.get("/api/me/")
+
+    assert me.status_code == 401
+    assert me.headers["WWW-Authenticate"].startswith("Bearer")
+    assert alice_api.get("/api/todos/").status_code == 200
