@@ -8,6 +8,7 @@ from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import URLPattern, path
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
@@ -107,10 +108,11 @@ class PhotoAdmin(admin.ModelAdmin):
         presign = path("add/presign/", self.admin_site.admin_view(self.presign_view), name="media_photo_presign")
         return [presign, *super().get_urls()]
 
-    @staticmethod
-    @require_POST
-    def presign_view(request: HttpRequest) -> JsonResponse:
-        """Staff only (admin_view): a presigned POST the browser uses to upload straight to S3."""
+    @method_decorator(require_POST)
+    def presign_view(self, request: HttpRequest) -> JsonResponse:
+        """A presigned POST the browser uses to upload straight to S3: staff (admin_view) who may add photos."""
+        if not self.has_add_permission(request):
+            return JsonResponse(error_body("forbidden", "You do not have permission to add photos."), status=403)
         if request.content_type != "application/json":
             return JsonResponse(error_body("unsupported_media_type", "Send JSON (application/json)."), status=415)
         try:
@@ -165,7 +167,7 @@ class PhotoAdmin(admin.ModelAdmin):
         )
         return format_html("<ul>{}</ul>", items)
 
-    @admin.action(description="Regenerate renditions of the selected photos")
+    @admin.action(description="Regenerate renditions of the selected photos", permissions=["change"])
     def regenerate_renditions(self, request: HttpRequest, queryset: QuerySet[Photo]) -> None:
         count = 0
         for photo in queryset:

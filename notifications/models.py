@@ -34,6 +34,7 @@ class Subscriber(models.Model):
             models.CheckConstraint(condition=models.Q(email=Lower("email")), name="subscriber_email_lower_case"),
         ]
         indexes = [models.Index(fields=["status", "welcome_sent_at"], name="subscriber_welcome_idx")]
+        permissions = [("export_subscriber", "Can export subscribers as CSV")]
 
     def __str__(self) -> str:
         return self.email

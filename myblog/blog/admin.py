@@ -58,12 +58,12 @@ class PostAdmin(admin.ModelAdmin):
     def preview_link(self, post: Post) -> str:
         return format_html('<a href="{}">Preview</a>', reverse("admin:myblog_post_preview", args=[post.pk]))
 
-    @admin.action(description="Publish selected posts (now, or at their scheduled time)")
+    @admin.action(description="Publish selected posts (now, or at their scheduled time)", permissions=["change"])
     def publish(self, request: HttpRequest, queryset: QuerySet[Post]) -> None:
         count = post_publish(posts=queryset)
         self.message_user(request, f"Published {count} post(s).", messages.SUCCESS)
 
-    @admin.action(description="Unpublish selected posts (back to draft)")
+    @admin.action(description="Unpublish selected posts (back to draft)", permissions=["change"])
     def unpublish(self, request: HttpRequest, queryset: QuerySet[Post]) -> None:
         count = post_unpublish(posts=queryset)
         self.message_user(request, f"Unpublished {count} post(s).", messages.SUCCESS)
