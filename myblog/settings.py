@@ -258,6 +258,8 @@ AWS_SNS_EVENT_TRUSTED_TOPIC_ARNS = [SES_EVENTS_TOPIC_ARN]
 # A claimed welcome email not marked sent after this long is claimed again (the claimer died).
 # Longer than the Lambda timeout, so a slow send is never doubled.
 WELCOME_CLAIM_TIMEOUT_SECONDS = env_int("WELCOME_CLAIM_TIMEOUT_SECONDS", 900)
+# At most one welcome email per address in this many hours, however often it is resubscribed.
+WELCOME_EMAIL_INTERVAL_HOURS = env_int("WELCOME_EMAIL_INTERVAL_HOURS", 24)
 # Subscribe form + API, per client address: "<count>/<second|minute|hour|day>".
 SUBSCRIBE_THROTTLE_RATE = env_str("SUBSCRIBE_THROTTLE_RATE", "10/hour")
 # The throttle counts the address AWS saw (API Gateway's sourceIp), never X-Forwarded-For, which

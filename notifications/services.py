@@ -3,10 +3,12 @@
 import logging
 import time
 from collections.abc import Iterable
+from datetime import timedelta
 
 from botocore.exceptions import BotoCoreError, ClientError
+from django.conf import settings
 from django.db import OperationalError, close_old_connections, transaction
-from django.db.models import QuerySet
+from django.db.models import Case, F, QuerySet, When
 from django.utils import timezone
 
 from myblog.core.errors import ApplicationError, NotFound, ServiceUnavailable
@@ -37,7 +39,9 @@ def subscriber_subscribe(*, email: str) -> Subscriber:
 
     The caller learns nothing about the address's history: an active, bounced or complained
     address gets the same answer as a new one (the last two are never emailed again). An
-    unsubscribed address becomes active again and gets a new welcome email.
+    unsubscribed address becomes active again and gets a new welcome email, unless it got one
+    in the last WELCOME_EMAIL_INTERVAL_HOURS: otherwise subscribing someone, who unsubscribes,
+    and subscribing them again would mail them as often as anyone likes.
     """
     try:
         address = address_normalize(email)
@@ -45,10 +49,13 @@ def subscriber_subscribe(*, email: str) -> Subscriber:
         raise AddressRejected(str(exc), fields={"email": [str(exc)]}) from exc
     subscriber, created = Subscriber.objects.get_or_create(email=address)
     if not created and subscriber.status == Subscriber.Status.UNSUBSCRIBED:
+        # One UPDATE decides, so two requests at once cannot both reopen the welcome.
+        window_start = timezone.now() - timedelta(hours=settings.WELCOME_EMAIL_INTERVAL_HOURS)
+        recent_welcome = When(welcome_sent_at__gte=window_start, then=F("welcome_sent_at"))
         Subscriber.objects.filter(pk=subscriber.pk, status=Subscriber.Status.UNSUBSCRIBED).update(
             status=Subscriber.Status.ACTIVE,
             unsubscribed_at=None,
-            welcome_sent_at=None,
+            welcome_sent_at=Case(recent_welcome, default=None),
             welcome_claimed_at=None,
             updated_at=timezone.now(),
         )

@@ -20,7 +20,7 @@ zappa_settings = on_lambda.zappa_settings
 remote_env = on_lambda.remote_env
 cold_start = on_lambda.cold_start
 invoke = on_lambda.invoke
-_served_hosts = on_lambda._served_hosts
+_served_hosts = on_lambda._served_hosts  # autouse: the API Gateway host is allowed
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
