@@ -10,7 +10,8 @@ from todo import user_files
 from todo.domain import InvalidInput, Todo, TodoChanges, new_todo_id
 from todo.repository import TodoRepository, todo_repository
 
-_MEDIA_TYPE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$")
+# Used with fullmatch: `$` also matches before a trailing newline.
+_MEDIA_TYPE = re.compile(r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}")
 
 
 def todo_create(
@@ -60,7 +61,7 @@ def todo_delete_all(*, owner: str, repo: TodoRepository | None = None) -> int:
 def user_file_upload_presign(*, owner: str, path: str | None = None, content_type: str | None = None) -> dict[str, Any]:
     """A presigned POST into the caller's folder, limited to USER_FILE_MAX_BYTES."""
     key = user_files.key_for(owner, path) if path is not None else None
-    if content_type is not None and not _MEDIA_TYPE.match(content_type):
+    if content_type is not None and not _MEDIA_TYPE.fullmatch(content_type):
         raise InvalidInput("Invalid content type.", fields={"content_type": ["Use a media type such as image/jpeg."]})
     expires = settings.USER_FILE_UPLOAD_EXPIRES_SECONDS
     post = user_files.upload_post(

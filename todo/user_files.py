@@ -13,12 +13,15 @@ from typing import Any
 
 from django.conf import settings
 from django.core import signing
+from django.utils.http import content_disposition_header
 
 from myblog.core import aws
 from myblog.core.errors import NotFound
 from todo.domain import InvalidCursor, InvalidInput
 
 USERS_PREFIX = "users/"
+# Served inline on download; browsers never run script in these (SVG, which can, is not among them).
+INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 # S3 allows 1024 bytes per key; the folder prefix takes up to 6 + 64 + 1 of them.
 PATH_MAX_BYTES = 900
 
@@ -108,11 +111,20 @@ def exists(*, key: str) -> bool:
 
 
 def download_url(*, key: str, expires: int) -> str:
-    return str(
-        _client().generate_presigned_url(
-            "get_object", Params={"Bucket": settings.USER_FILES_BUCKET, "Key": key}, ExpiresIn=expires
-        )
-    )
+    """A presigned GET whose response S3 shapes by the signed ``response-*`` parameters: a safe
+    image inline with its type, anything else as an ``application/octet-stream`` attachment named
+    after the file. Whatever type the uploader chose, HTML, SVG or script never renders as a page
+    of the bucket's origin."""
+    stored = str(_call("head_object", Bucket=settings.USER_FILES_BUCKET, Key=key).get("ContentType", ""))
+    media_type = stored.split(";", 1)[0].strip().lower()
+    params = {"Bucket": settings.USER_FILES_BUCKET, "Key": key}
+    if media_type in INLINE_TYPES:
+        params["ResponseContentType"] = media_type
+    else:
+        params["ResponseContentType"] = "application/octet-stream"
+        # Quoted and escaped, with an RFC 5987 filename* for names beyond ASCII.
+        params["ResponseContentDisposition"] = content_disposition_header(True, key.rsplit("/", 1)[-1]) or "attachment"
+    return str(_client().generate_presigned_url("get_object", Params=params, ExpiresIn=expires))
 
 
 def upload_post(

@@ -8,6 +8,8 @@ import pytest
 import requests
 
 from tests.todo.conftest import ApiClient
+from todo import services
+from todo.domain import InvalidInput
 
 
 @pytest.fixture
@@ -177,3 +179,9 @@ def test_a_bad_content_type_answers_400(alice_api, content_type):
     response = alice_api.post("/api/files/uploads", {"path": "a.txt", "content_type": content_type})
 
     assert response.status_code == 400
+
+
+def test_a_content_type_with_a_trailing_newline_is_refused_below_the_api_too():
+    # The API trims it; the service must not rely on that (`$` matches before a final newline).
+    with pytest.raises(InvalidInput):
+        services.user_file_upload_presign(owner="abc", content_type="image/png\n")
