@@ -6,9 +6,14 @@ sent, and puts the address of the connection in requestContext.identity.sourceIp
 """
 
 import json
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
+from types import ModuleType
 from typing import Any
+from unittest import mock
+from urllib.parse import urlsplit
 
+import boto3
 import pytest
 
 from notifications.models import Subscriber
@@ -18,13 +23,34 @@ from tests.myblog.test_lambda import API_HOST, Answer, Event, rest_api_event
 # The Lambda function as a cold start builds it, with the settings module Zappa generates.
 zappa_settings = on_lambda.zappa_settings
 remote_env = on_lambda.remote_env
-cold_start = on_lambda.cold_start
 invoke = on_lambda.invoke
 _served_hosts = on_lambda._served_hosts  # autouse: the API Gateway host is allowed
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 API = "/api/blog/subscribers/"
+
+
+@pytest.fixture(scope="module")
+def cold_start(zappa_settings: ModuleType, remote_env: dict[str, str], aws_endpoint: str) -> Iterator[None]:
+    """Zappa's LambdaHandler singleton, with its secrets read from the remote_env file on S3.
+
+    When this module builds it, it is dropped afterwards, so that test_lambda.py's own cold start
+    (which checks what a cold start puts into the environment) still finds none built.
+    """
+    from zappa.handler import LambdaHandler
+
+    built_here = LambdaHandler._LambdaHandler__instance is None  # type: ignore[attr-defined]  # the singleton
+    location = urlsplit(zappa_settings.REMOTE_ENV)
+    aws = {"AWS_ENDPOINT_URL": aws_endpoint, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+    with mock.patch.dict(os.environ, {**aws, "AWS_DEFAULT_REGION": "us-east-1"}):
+        s3 = boto3.client("s3")
+        s3.create_bucket(Bucket=location.netloc)
+        s3.put_object(Bucket=location.netloc, Key=location.path.lstrip("/"), Body=json.dumps(remote_env))
+        LambdaHandler()
+    yield
+    if built_here:
+        LambdaHandler._LambdaHandler__instance = None  # type: ignore[attr-defined]
 
 
 def subscribe_event(email: str, *, source_ip: str, forwarded_for: str | None = None) -> Event:
