@@ -2,6 +2,7 @@ from datetime import timedelta
 
 import factory
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from myblog.blog.models import Post
@@ -21,6 +22,19 @@ class StaffFactory(UserFactory):
     username = factory.Sequence(lambda n: f"staff{n}")
     is_staff = True
     is_superuser = True
+
+
+def staff_with(app_label, *codenames):
+    """A staff member who holds only the named permissions of one app (not a superuser)."""
+    user = UserFactory(is_staff=True)
+    user.user_permissions.set(Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames))
+    return user
+
+
+def offered_actions(changelist_page):
+    """The admin actions a changelist page offers its user."""
+    form = changelist_page.context["action_form"]
+    return [] if form is None else [name for name, _ in form.fields["action"].choices if name]
 
 
 class PostFactory(factory.django.DjangoModelFactory):

@@ -3,28 +3,15 @@
 import json
 
 import pytest
-from django.contrib.auth.models import Permission
 
 from media.models import Photo
-from tests.factories import UserFactory
+from tests.factories import offered_actions, staff_with
 
 pytestmark = pytest.mark.django_db
 
 CHANGELIST = "/admin/media/photo/"
 PRESIGN = "/admin/media/photo/add/presign/"
 JPEG = json.dumps({"filename": "a.jpg", "content_type": "image/jpeg", "size": 5})
-
-
-def staff_with(*codenames):
-    """A staff member who holds only the named permissions on photos (not a superuser)."""
-    user = UserFactory(is_staff=True)
-    user.user_permissions.set(Permission.objects.filter(content_type__app_label="media", codename__in=codenames))
-    return user
-
-
-def offered_actions(page):
-    form = page.context["action_form"]
-    return [] if form is None else [name for name, _ in form.fields["action"].choices if name]
 
 
 @pytest.fixture
@@ -37,7 +24,7 @@ def enqueued(monkeypatch):
 
 def test_view_only_staff_cannot_regenerate_renditions(client, enqueued):
     photo = Photo.objects.create(title="T", alt_text="A", original="uploads/a.jpg")
-    client.force_login(staff_with("view_photo"))
+    client.force_login(staff_with("media", "view_photo"))
     client.post(CHANGELIST, {"action": "regenerate_renditions", "_selected_action": [photo.pk]})
     assert enqueued == []
     assert offered_actions(client.get(CHANGELIST)) == []
@@ -45,14 +32,14 @@ def test_view_only_staff_cannot_regenerate_renditions(client, enqueued):
 
 def test_staff_who_may_change_photos_can_regenerate_their_renditions(client, enqueued):
     photo = Photo.objects.create(title="T", alt_text="A", original="uploads/a.jpg")
-    client.force_login(staff_with("view_photo", "change_photo"))
+    client.force_login(staff_with("media", "view_photo", "change_photo"))
     assert offered_actions(client.get(CHANGELIST)) == ["regenerate_renditions"]
     client.post(CHANGELIST, {"action": "regenerate_renditions", "_selected_action": [photo.pk]})
     assert enqueued == [photo.pk]
 
 
 def test_staff_who_may_not_add_photos_get_a_json_403_from_the_upload_url_endpoint(client):
-    client.force_login(staff_with("view_photo", "change_photo"))
+    client.force_login(staff_with("media", "view_photo", "change_photo"))
     response = client.post(PRESIGN, JPEG, content_type="application/json")
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "forbidden"
@@ -61,6 +48,6 @@ def test_staff_who_may_not_add_photos_get_a_json_403_from_the_upload_url_endpoin
 
 @pytest.mark.aws
 def test_staff_who_may_add_photos_get_an_upload_url(client):
-    client.force_login(staff_with("add_photo"))
+    client.force_login(staff_with("media", "add_photo"))
     response = client.post(PRESIGN, JPEG, content_type="application/json")
     assert response.status_code == 200 and response.json()["key"].startswith("uploads/")

@@ -1,8 +1,7 @@
 import pytest
-from django.contrib.auth.models import Permission
 
 from myblog.blog.models import Post
-from tests.factories import PostFactory, StaffFactory, UserFactory, draft
+from tests.factories import PostFactory, StaffFactory, UserFactory, draft, offered_actions, staff_with
 
 pytestmark = pytest.mark.django_db
 
@@ -80,21 +79,9 @@ def test_the_preview_shows_a_draft_to_staff_only(client):
     assert '<meta name="robots" content="noindex">' in response.content.decode()
 
 
-def staff_with(*codenames):
-    """A staff member who holds only the named permissions on posts (not a superuser)."""
-    user = UserFactory(is_staff=True)
-    user.user_permissions.set(Permission.objects.filter(content_type__app_label="myblog", codename__in=codenames))
-    return user
-
-
-def offered_actions(page):
-    form = page.context["action_form"]
-    return [] if form is None else [name for name, _ in form.fields["action"].choices if name]
-
-
 def test_view_only_staff_are_not_offered_publishing_and_a_forged_action_changes_nothing(client):
     hidden, live = draft(), PostFactory()
-    client.force_login(staff_with("view_post"))
+    client.force_login(staff_with("myblog", "view_post"))
     client.post("/admin/myblog/post/", {"action": "publish", "_selected_action": [hidden.pk]})
     client.post("/admin/myblog/post/", {"action": "unpublish", "_selected_action": [live.pk]})
     hidden.refresh_from_db()
@@ -106,7 +93,7 @@ def test_view_only_staff_are_not_offered_publishing_and_a_forged_action_changes_
 
 def test_staff_who_may_change_posts_can_publish_and_unpublish_them(client):
     post = draft()
-    client.force_login(staff_with("view_post", "change_post"))
+    client.force_login(staff_with("myblog", "view_post", "change_post"))
     assert offered_actions(client.get("/admin/myblog/post/")) == ["publish", "unpublish"]
     client.post("/admin/myblog/post/", {"action": "publish", "_selected_action": [post.pk]})
     post.refresh_from_db()

@@ -4,11 +4,10 @@ import csv
 import io
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from notifications.models import Subscriber
-from tests.factories import StaffFactory, SubscriberFactory, UserFactory
+from tests.factories import StaffFactory, SubscriberFactory, offered_actions, staff_with
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -91,23 +90,9 @@ def test_the_change_page_shows_the_subscriber_and_lets_an_admin_change_the_statu
     assert subscriber.email == "reader@example.com"
 
 
-def staff_with(*codenames):
-    """A staff member who holds only the named permissions on subscribers (not a superuser)."""
-    user = UserFactory(is_staff=True)
-    user.user_permissions.set(
-        Permission.objects.filter(content_type__app_label="notifications", codename__in=codenames)
-    )
-    return user
-
-
-def offered_actions(page):
-    form = page.context["action_form"]
-    return [] if form is None else [name for name, _ in form.fields["action"].choices if name]
-
-
 def test_view_only_staff_can_neither_resend_the_welcome_email_nor_export_the_list(client, sent_mail):
     subscriber = SubscriberFactory(email="reader@example.com")
-    client.force_login(staff_with("view_subscriber"))
+    client.force_login(staff_with("notifications", "view_subscriber"))
 
     client.post(CHANGELIST, {"action": "resend_welcome_email", "_selected_action": [subscriber.pk]})
     exported = client.post(CHANGELIST, {"action": "export_csv", "_selected_action": [subscriber.pk]})
@@ -121,12 +106,12 @@ def test_view_only_staff_can_neither_resend_the_welcome_email_nor_export_the_lis
 
 def test_exporting_subscribers_needs_its_own_permission_not_the_right_to_change_them(client):
     subscriber = SubscriberFactory(email="reader@example.com")
-    client.force_login(staff_with("view_subscriber", "change_subscriber"))
+    client.force_login(staff_with("notifications", "view_subscriber", "change_subscriber"))
     assert offered_actions(client.get(CHANGELIST)) == ["resend_welcome_email"]
     refused = client.post(CHANGELIST, {"action": "export_csv", "_selected_action": [subscriber.pk]})
     assert not refused.headers["Content-Type"].startswith("text/csv")
 
-    client.force_login(staff_with("view_subscriber", "export_subscriber"))
+    client.force_login(staff_with("notifications", "view_subscriber", "export_subscriber"))
     assert offered_actions(client.get(CHANGELIST)) == ["export_csv"]
     exported = client.post(CHANGELIST, {"action": "export_csv", "_selected_action": [subscriber.pk]})
     assert exported.headers["Content-Type"] == "text/csv; charset=utf-8"
