@@ -1,13 +1,19 @@
 # The two commands of the quick start: `make run` and `make test`.
-PYTHON ?= python3
+# Python 3.13, the version of the Lambda runtime (python3.13): the first python3.13 on PATH, else
+# pyenv's newest 3.13; or name one with `make PYTHON=/path/to/python3.13 ...`.
+# (A pyenv shim on PATH may not run, hence each candidate is tried.)
+PYTHON ?= $(shell for p in python3.13 $$(ls -d $(HOME)/.pyenv/versions/3.13*/bin/python3.13 2>/dev/null | sort -rV); do \
+  $$p -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))' 2>/dev/null && { command -v $$p; break; }; done)
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt constraints.txt | cksum | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-py313-$(shell cat requirements.txt requirements-dev.txt constraints.txt | cksum | cut -d' ' -f1)
 
 .PHONY: run test lint browser-deps clean package sdk
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@test -n "$(PYTHON)" || { echo "No Python 3.13 found. Install it (pyenv install 3.13, or Debian 13's python3.13 and python3.13-venv) or run make PYTHON=/path/to/python3.13." >&2; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))' || { echo "$(PYTHON) is not Python 3.13 (the Lambda runtime's version)." >&2; exit 1; }
+	@$(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))' 2>/dev/null || { rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); }
 	@echo "Installing pinned dependencies into $(VENV) ..."
 	@$(PY) -m pip install -q --upgrade pip
 	@$(PY) -m pip install -q -r requirements-dev.txt -c constraints.txt
