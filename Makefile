@@ -8,7 +8,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-py313-$(shell cat requirements.txt requirements-dev.txt constraints.txt | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint browser-deps clean package sdk
+.PHONY: run test lint browser-deps clean package sdk print-python
+
+print-python:
+	@echo "$(or $(PYTHON),none found: install Python 3.13 (pyenv install 3.13) or make PYTHON=/path/to/python3.13)"
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	@test -n "$(PYTHON)" || { echo "No Python 3.13 found. Install it (pyenv install 3.13, or Debian 13's python3.13 and python3.13-venv) or run make PYTHON=/path/to/python3.13." >&2; exit 1; }
