@@ -76,11 +76,12 @@ def test_an_async_task_on_lambda_invokes_the_blog_function_as_its_role_allows(mo
 
 
 def test_the_mobile_app_uses_its_own_folder_with_identity_pool_credentials(alice, iam_calls):
-    """What the app does with /api/me/'s answer: list, upload, read and delete in users/<sub>/."""
+    """What the app does with /api/me/'s answer: list, read and delete in users/<sub>/ (it uploads
+    through the API's presigned POST: tests/iam/test_app_role.py)."""
     s3 = _app_s3(alice)
     bucket, folder = settings.USER_FILES_BUCKET, f"users/{alice.sub}/"
-
-    s3.put_object(Bucket=bucket, Key=f"{folder}photos/cat.jpg", Body=b"cat")
+    uploaded = boto3.client("s3", endpoint_url=settings.AWS_ENDPOINT_URL, region_name=settings.AWS_REGION)
+    uploaded.put_object(Bucket=bucket, Key=f"{folder}photos/cat.jpg", Body=b"cat")
     listed = s3.list_objects_v2(Bucket=bucket, Prefix=folder)
     assert s3.get_object(Bucket=bucket, Key=f"{folder}photos/cat.jpg")["Body"].read() == b"cat"
     s3.delete_object(Bucket=bucket, Key=f"{folder}photos/cat.jpg")

@@ -75,14 +75,16 @@ def test_the_authenticated_role_allows_s3_only_in_the_users_own_folder(template)
     tag_map = template.resources["IdentityPoolSubTag"]["Properties"]
 
     assert tag_map["PrincipalTags"] == {"sub": "sub"}
-    assert statements["ObjectsInOwnFolder"]["Resource"] == {
+    assert statements["ReadAndDeleteInOwnFolder"]["Resource"] == {
         "Fn::Sub": "${UserFilesBucket.Arn}/users/${!aws:PrincipalTag/sub}/*"
     }
+    # Uploads only through the API's presigned POST (tests/iam/test_app_role.py).
+    assert statements["ReadAndDeleteInOwnFolder"]["Action"] == ["s3:GetObject", "s3:DeleteObject"]
     assert statements["ListOwnFolderOnly"]["Action"] == "s3:ListBucket"
     assert statements["ListOwnFolderOnly"]["Condition"] == {
         "StringLike": {"s3:prefix": ["users/${aws:PrincipalTag/sub}/", "users/${aws:PrincipalTag/sub}/*"]}
     }
-    assert set(statements) == {"ObjectsInOwnFolder", "ListOwnFolderOnly"}
+    assert set(statements) == {"ReadAndDeleteInOwnFolder", "ListOwnFolderOnly"}
     trust = role["AssumeRolePolicyDocument"]["Statement"][0]
     assert set(trust["Action"]) == {"sts:AssumeRoleWithWebIdentity", "sts:TagSession"}
 
