@@ -65,7 +65,7 @@ test-fast: $(STAMP) $(IAM_STAMP)
 	$(PY) -m pytest -m "not rehearse and not slow and not browser"
 
 # One Lambda zip per stage of zappa_settings.json (or STAGES="dev production") in build/,
-# from wheels for the python3.11 runtime (docs/architecture.md, decision 11); see README "Running on Lambda".
+# from wheels for the python3.13 runtime (docs/architecture.md, decision 11); see README "Running on Lambda".
 package: $(STAMP)
 	$(PY) -m infra.packaging $(if $(STAGES),--stages "$(STAGES)")
 

@@ -9,16 +9,25 @@ BUILD_DIR = REPO_ROOT / "build"
 CACHE_DIR = BUILD_DIR / "package-cache"
 STATIC_MANIFEST_DIR = PurePosixPath("build/static-manifest")
 
-# The python3.11 Lambda runtime: CPython 3.11 on Amazon Linux 2 (glibc 2.26), x86_64.
-RUNTIME = "python3.11"
-PYTHON_VERSION = "3.11"
-ABI = "cp311"
-# pip expands manylinux2014 to every older manylinux tag as well; all of them are listed anyway.
-PLATFORMS = ("manylinux2014_x86_64", "manylinux_2_17_x86_64", "manylinux2010_x86_64", "manylinux1_x86_64")
-MAX_MANYLINUX_GLIBC = (2, 17)
-MAX_GLIBC = (2, 26)
-# Amazon Linux 2's system libstdc++/libgcc come from GCC 7.3.
-MAX_SYSTEM_CXX = {"GLIBCXX": (3, 4, 24), "CXXABI": (1, 3, 11), "GCC": (7, 0, 0)}
+# The python3.13 Lambda runtime: CPython 3.13 on Amazon Linux 2023 (glibc 2.34), x86_64 (every stage:
+# docs/architecture.md, decision 11, says why not arm64).
+RUNTIME = "python3.13"
+PYTHON_VERSION = "3.13"
+ABI = "cp313"
+ARCHITECTURE = "x86_64"  # Zappa's name (Lambda's `Architectures`); the wheels' and ELF's name too
+MAX_GLIBC = (2, 34)
+# manylinux_2_34 and every older tag (pip would expand the newest itself; all are listed anyway),
+# plus the legacy aliases of 2_17, 2_12 and 2_5. A manylinux_2_35 or newer wheel is refused.
+PLATFORMS = (
+    *(f"manylinux_2_{minor}_{ARCHITECTURE}" for minor in range(MAX_GLIBC[1], 16, -1)),
+    f"manylinux2014_{ARCHITECTURE}",
+    f"manylinux2010_{ARCHITECTURE}",
+    f"manylinux1_{ARCHITECTURE}",
+)
+MAX_MANYLINUX_GLIBC = MAX_GLIBC
+# Amazon Linux 2023's system libstdc++/libgcc come from GCC 11 (a wheel that links them without
+# bundling a copy may use no newer symbol version).
+MAX_SYSTEM_CXX = {"GLIBCXX": (3, 4, 29), "CXXABI": (1, 3, 13), "GCC": (11, 0, 0)}
 SYSTEM_CXX_LIBS = {"libstdc++.so.6", "libgcc_s.so.1"}
 # What a manylinux wheel may link without bundling it (the manylinux policy's library list);
 # the Lambda runtime has all of them.
@@ -51,7 +60,7 @@ ALWAYS_EXCLUDE = ["__pycache__", "*.pyc", "*.pyo", "*.pyi", "*.po"]
 NEVER_SHIPPED_TOP_LEVEL = ["tests", "infra", "benchmarks", "scripts", "docs", ".ci", "build", "test-artifacts"]
 
 FIXED_DATE = (2020, 1, 1, 0, 0, 0)  # identical inputs give an identical zip
-WHEELS_FORMAT = "1"  # bump when the way wheels are chosen changes
+WHEELS_FORMAT = "2"  # bump when the way wheels are chosen changes
 LAYER_FORMAT = "4"  # bump when the way the dependency layer is made changes
 
 # What the Lambda never runs, left out of the dependency layer to keep the zip small (issue 7).

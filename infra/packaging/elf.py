@@ -1,4 +1,4 @@
-"""Every shared library in a zip read as an ELF file: x86_64, glibc <= 2.26, no other Python."""
+"""Every shared library in a zip read as an ELF file: x86_64, glibc <= 2.34, no other Python."""
 
 from __future__ import annotations
 
@@ -9,7 +9,15 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from infra.packaging.config import MAX_GLIBC, MAX_SYSTEM_CXX, PYTHON_VERSION, SYSTEM_CXX_LIBS, SYSTEM_LIBS
+from infra.packaging.config import (
+    ABI,
+    MAX_GLIBC,
+    MAX_SYSTEM_CXX,
+    PYTHON_VERSION,
+    RUNTIME,
+    SYSTEM_CXX_LIBS,
+    SYSTEM_LIBS,
+)
 
 ELF_MAGIC = b"\x7fELF"
 EM_X86_64 = 62
@@ -100,14 +108,14 @@ LIBPYTHON = re.compile(r"^libpython(\d+\.\d+)")
 
 
 def check_shared_object(path: str, data: bytes, bundled: AbstractSet[str] = frozenset()) -> list[str]:
-    """Why this library would not load on the python3.11 Lambda runtime (empty if it would).
+    """Why this library would not load on the python3.13 Lambda runtime (empty if it would).
 
     `bundled` holds the library file names the package itself carries (e.g. in `*.libs/`).
     """
     problems = []
     if tag := CPYTHON_TAG.search(path):
-        if tag.group(1) != "311":
-            problems.append(f"built for CPython {tag.group(1)}, not 3.11 (file name)")
+        if tag.group(1) != ABI.removeprefix("cp") or tag.group(2):  # e.g. 313t: free-threaded, another ABI
+            problems.append(f"built for CPython {tag.group(1)}{tag.group(2)}, not {PYTHON_VERSION} (file name)")
         if tag.group(3) != "x86_64":
             problems.append(f"built for {tag.group(3)}, not x86_64 (file name)")
     try:
@@ -121,7 +129,7 @@ def check_shared_object(path: str, data: bytes, bundled: AbstractSet[str] = froz
     too_new = sorted((v, name) for name, v in glibc_versions(elf).items() if v > MAX_GLIBC)
     if too_new:
         wanted = ", ".join(name for _, name in too_new)
-        problems.append(f"needs {wanted} (Lambda python3.11 has glibc {'.'.join(map(str, MAX_GLIBC))})")
+        problems.append(f"needs {wanted} (Lambda {RUNTIME} has glibc {'.'.join(map(str, MAX_GLIBC))})")
     for library, versions in elf.version_needs.items():
         if library not in SYSTEM_CXX_LIBS:  # a bundled, renamed copy brings its own symbols
             continue
@@ -130,7 +138,7 @@ def check_shared_object(path: str, data: bytes, bundled: AbstractSet[str] = froz
             limit, parsed = MAX_SYSTEM_CXX.get(prefix), _version(number)
             if limit and parsed and parsed > limit:
                 problems.append(
-                    f"needs {version} from the system {library} (Amazon Linux 2 has up to {prefix}_{'.'.join(map(str, limit))})"
+                    f"needs {version} from the system {library} (Amazon Linux 2023 has up to {prefix}_{'.'.join(map(str, limit))})"
                 )
     for library in elf.needed:
         if (match := LIBPYTHON.match(library)) and match.group(1) != PYTHON_VERSION:

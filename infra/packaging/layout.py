@@ -13,10 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from infra.packaging.config import (
+    ABI,
     ALWAYS_EXCLUDE,
+    ARCHITECTURE,
     DEPLOY_ONLY_DISTRIBUTIONS,
     FIXED_DATE,
     LAYER_FORMAT,
+    MAX_GLIBC,
     NEVER_SHIPPED_TOP_LEVEL,
     REPO_ROOT,
     STATIC_MANIFEST_DIR,
@@ -187,7 +190,7 @@ def build_stage(stage: str, config: dict, layer: Layer, settings_py: str, out_di
         add("zappa_settings.py", settings_py.encode(), "(zappa entry point)")
         package_info = {
             "build_time": str(int(time.time())),
-            "build_platform": "linux (wheels: cp311 manylinux2014_x86_64)",
+            "build_platform": f"linux (wheels: {ABI} manylinux_2_{MAX_GLIBC[1]}_{ARCHITECTURE} or older)",
             "builder": "infra.packaging",
             "stage": stage,
         }

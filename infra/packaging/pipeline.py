@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 from infra import zappa_stages
 from infra.packaging.cache import lambda_wheels
 from infra.packaging.config import (
+    ABI,
+    ARCHITECTURE,
     BUILD_DIR,
     CACHE_DIR,
+    MAX_GLIBC,
+    PYTHON_VERSION,
     REPO_ROOT,
     RUNTIME,
     STATIC_MANIFEST_DIR,
@@ -32,6 +37,10 @@ def build(
     cache_dir: Path = CACHE_DIR,
 ) -> list[StageResult]:
     """Build the zip of each stage (all stages of the settings file when none are named)."""
+    running = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    if running != PYTHON_VERSION:
+        # pip resolves the requirements' environment markers for the interpreter that runs it.
+        raise PackageError(f"run the builder with Python {PYTHON_VERSION} (the {RUNTIME} runtime's), not {running}")
     step(f"Stages from {settings_file.name}")
     all_stages = zappa_stages.all_stages(settings_file)
     chosen = stages or list(all_stages)
@@ -42,7 +51,10 @@ def build(
         validate_stage(stage, all_stages[stage])
     info(", ".join(chosen))
 
-    step(f"Wheels for {RUNTIME} (cp311, manylinux2014 x86_64) from {requirements.name} + {constraints.name}")
+    step(
+        f"Wheels for {RUNTIME} ({ABI}, manylinux_2_{MAX_GLIBC[1]} {ARCHITECTURE} or older) "
+        f"from {requirements.name} + {constraints.name}"
+    )
     wheels = lambda_wheels(requirements, constraints, cache_dir)
 
     if not (REPO_ROOT / STATIC_MANIFEST_DIR).is_dir():

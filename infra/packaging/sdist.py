@@ -25,8 +25,8 @@ def build_pure_wheels(pins: list[tuple[str, str]], constraints: Path, out_dir: P
             for built in Path(tmp).glob("*.whl"):
                 if not built.name.endswith("-none-any.whl"):
                     raise PackageError(
-                        f"{name}=={version} has no manylinux2014 wheel and builds a compiled one ({built.name}) "
-                        "on this machine, which would need this machine's glibc: pin a version with a "
-                        "manylinux2014 wheel, or build it in an Amazon Linux 2 container"
+                        f"{name}=={version} has no manylinux wheel for the runtime and builds a compiled one "
+                        f"({built.name}) on this machine, which would need this machine's glibc: pin a version "
+                        "with a manylinux_2_34 (or older) wheel, or build it in an Amazon Linux 2023 container"
                     )
                 shutil.copy2(built, out_dir / built.name)

@@ -8,15 +8,15 @@ import sys
 import tempfile
 from pathlib import Path
 
-from infra.packaging.config import REPO_ROOT, RUNTIME, PackageError
+from infra.packaging.config import ARCHITECTURE, REPO_ROOT, RUNTIME, PackageError
 from infra.zappa_stages import SETTINGS_FILE
 
 
 def validate_stage(name: str, config: dict) -> None:
     if config.get("runtime", RUNTIME) != RUNTIME:
         raise PackageError(f"stage {name}: runtime {config.get('runtime')!r}; this builder makes {RUNTIME} packages")
-    if config.get("architecture", "x86_64") != "x86_64":
-        raise PackageError(f"stage {name}: architecture {config.get('architecture')!r}; the wheels are x86_64")
+    if config.get("architecture", "x86_64") != ARCHITECTURE:
+        raise PackageError(f"stage {name}: architecture {config.get('architecture')!r}; the wheels are {ARCHITECTURE}")
     if config.get("slim_handler"):
         raise PackageError(
             f"stage {name}: slim_handler is on, but the package must be one zip uploaded directly (docs/architecture.md, decision 11)"

@@ -1,4 +1,4 @@
-"""Wheels for the python3.11 Lambda runtime: their tags, and pip resolving and downloading them."""
+"""Wheels for the python3.13 Lambda runtime: their tags, and pip resolving and downloading them."""
 
 from __future__ import annotations
 
@@ -10,7 +10,15 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from infra.packaging.config import ABI, MAX_MANYLINUX_GLIBC, PLATFORMS, PYTHON_VERSION, PackageError
+from infra.packaging.config import (
+    ABI,
+    ARCHITECTURE,
+    MAX_MANYLINUX_GLIBC,
+    PLATFORMS,
+    PYTHON_VERSION,
+    RUNTIME,
+    PackageError,
+)
 
 WHEEL_NAME = re.compile(
     r"^(?P<name>[^-]+)-(?P<version>[^-]+)(-\d[^-]*)?-(?P<py>[^-]+)-(?P<abi>[^-]+)-(?P<plat>[^-]+)\.whl$"
@@ -22,21 +30,25 @@ def normalize(name: str) -> str:
 
 
 def lambda_compatible(wheel: str) -> bool:
-    """Whether a wheel's tags fit CPython 3.11 on manylinux2014 x86_64 (glibc <= 2.17)."""
+    """Whether a wheel's tags fit CPython 3.13 on manylinux_2_34 x86_64 or older (Amazon Linux 2023)."""
     match = WHEEL_NAME.match(wheel)
     if not match:
         return False
     pythons, abis, platforms = (set(match[k].split(".")) for k in ("py", "abi", "plat"))
-    python_ok = bool(pythons & {"py3", "py311", "cp311"}) or any(
-        re.fullmatch(r"cp3(\d+)", p) and int(p[3:]) <= 11 and "abi3" in abis for p in pythons
+    minor = int(PYTHON_VERSION.split(".")[1])
+    python_ok = bool(pythons & {"py3", f"py3{minor}", ABI}) or any(
+        re.fullmatch(r"cp3(\d+)", p) and int(p[3:]) <= minor and "abi3" in abis for p in pythons
     )
-    abi_ok = bool(abis & {"none", "abi3", ABI})
+    abi_ok = bool(abis & {"none", "abi3", ABI})  # not cp313t: the runtime's CPython is not free-threaded
     platform_ok = "any" in platforms
+    legacy = {"manylinux1": (2, 5), "manylinux2010": (2, 12), "manylinux2014": (2, 17)}
     for plat in platforms:
-        legacy = {"manylinux1_x86_64": (2, 5), "manylinux2010_x86_64": (2, 12), "manylinux2014_x86_64": (2, 17)}
-        if plat in legacy:
-            platform_ok |= legacy[plat] <= MAX_MANYLINUX_GLIBC
-        elif m := re.fullmatch(r"manylinux_(\d+)_(\d+)_x86_64", plat):
+        if not plat.endswith(f"_{ARCHITECTURE}"):
+            continue
+        name = plat.removesuffix(f"_{ARCHITECTURE}")
+        if name in legacy:
+            platform_ok |= legacy[name] <= MAX_MANYLINUX_GLIBC
+        elif m := re.fullmatch(r"manylinux_(\d+)_(\d+)", name):
             platform_ok |= (int(m[1]), int(m[2])) <= MAX_MANYLINUX_GLIBC
     return python_ok and abi_ok and platform_ok
 
@@ -69,8 +81,8 @@ PLATFORM_ARGS = [
 def resolve_pins(requirements: Path, constraints: Path) -> list[tuple[str, str, bool]]:
     """Every distribution requirements.txt needs: (name, version, whether pip found only an sdist).
 
-    The resolution runs for this interpreter: CPython 3.11 on Linux x86_64 evaluates environment
-    markers exactly as the Lambda runtime does. Wheels come later, for the Lambda platform.
+    The resolution runs for this interpreter: CPython 3.13 on Linux x86_64 evaluates environment
+    markers exactly as the Lambda runtime does (the Makefile's venv is 3.13; checked in pipeline.build). Wheels come later, for the Lambda platform.
     """
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "report.json"
@@ -103,9 +115,10 @@ def download_wheels(pins: list[tuple[str, str]], wheel_dir: Path, local_dir: Pat
     if result.returncode != 0:
         missing = [req for req in requirements if pip(*args, req).returncode != 0]
         raise PackageError(
-            "no wheel for the python3.11 Lambda runtime (cp311, manylinux2014 x86_64 or pure Python) for: "
+            f"no wheel for the {RUNTIME} Lambda runtime ({ABI}, manylinux_2_34 {ARCHITECTURE} or older, or pure "
+            "Python) for: "
             + ", ".join(missing or requirements)
-            + ". Pin a version that publishes manylinux2014 wheels (as Pillow 11.x).\n"
+            + ". Pin a version that publishes such wheels.\n"
             + _pip_output(result)[-3000:]
         )
     wheels = []

@@ -405,14 +405,24 @@ def test_the_readme_sequence_deploys_both_stages_on_the_local_endpoint(env, tmp_
             )
             if integration["type"] == "AWS_PROXY":
                 assert integration["credentials"] == function["Role"], (resource_id, method)
-                assert integration["uri"].endswith(f":function:{function['FunctionName']}/invocations")
+                # SnapStart stages (production) are invoked through Zappa's `snapstart` alias, never $LATEST.
+                alias = ":snapstart" if env == "production" else ""
+                assert integration["uri"].endswith(f":function:{function['FunctionName']}{alias}/invocations")
         stage_url = f"https://{api['id']}.execute-api.us-east-1.amazonaws.com/{stage}"
         assert f"{stage_url}/healthz" in touches.read_text().splitlines()
         uploaded = aws["s3"].get_object(Bucket=f"myblog-{env}-config", Key=f"{service}/environment.json")
         assert json.loads(uploaded["Body"].read())["RELEASE"]  # set by the update block
-        # Published by `zappa deploy`, then by `zappa update`, next to $LATEST.
+        # Published by `zappa deploy`, then by `zappa update`, next to $LATEST; with SnapStart the update
+        # publishes the code, then once more after the configuration, and moves the alias there.
         versions = aws["lambda"].list_versions_by_function(FunctionName=function["FunctionName"])["Versions"]
-        assert [v["Version"] for v in versions] == ["$LATEST", "1", "2"]
+        if env == "production":
+            assert [v["Version"] for v in versions] == ["$LATEST", "1", "2", "3"]
+            alias = aws["lambda"].get_alias(FunctionName=function["FunctionName"], Name="snapstart")
+            assert alias["FunctionVersion"] == "3"
+            assert function["SnapStart"]["ApplyOn"] == "PublishedVersions"
+            assert function["Environment"]["Variables"]["INSTANTIATE_LAMBDA_HANDLER_ON_IMPORT"] == "1"
+        else:
+            assert [v["Version"] for v in versions] == ["$LATEST", "1", "2"]
 
     blog = aws["lambda"].get_function(FunctionName=f"myblog-blog-{env}")["Configuration"]
     dead_letters = stacks.outputs(aws["cloudformation"], "notifications", env)["TaskDeadLetterQueueArn"]
@@ -423,8 +433,8 @@ def test_the_readme_sequence_deploys_both_stages_on_the_local_endpoint(env, tmp_
     policy = json.loads(aws["lambda"].get_policy(FunctionName=blog["FunctionName"])["Policy"])
     principals = {statement["Principal"]["Service"] for statement in policy["Statement"]}
     assert "s3.amazonaws.com" in principals
+    assert "events.amazonaws.com" not in principals  # no keep-warm rule (tests/infra/test_lambda_runtime.py)
     if env == "production":
-        assert "events.amazonaws.com" in principals  # the keep-warm rule
         todo = aws["lambda"].get_function(FunctionName="myblog-todo-production")["Configuration"]
         assert todo["VpcConfig"]["SubnetIds"]
     # Static files went to the media bucket behind the CDN; the manifest went into the packages.

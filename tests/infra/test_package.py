@@ -1,8 +1,8 @@
 """The Lambda package (docs/architecture.md, decision 11): built by infra.packaging, then inspected.
 
-The python3.11 Lambda runtime is Amazon Linux 2 with glibc 2.26, while pip on this machine
-(glibc 2.36) would pick manylinux_2_28/_2_34 wheels. Every shared library in the zip is read
-as an ELF file: x86_64, no GLIBC symbol version above 2.26, no other Python. The checker itself
+The python3.13 Lambda runtime is Amazon Linux 2023 with glibc 2.34, while pip on this machine
+(glibc 2.36) would accept manylinux_2_35/_2_36 wheels. Every shared library in the zip is read
+as an ELF file: x86_64, no GLIBC symbol version above 2.34, no other Python. The checker itself
 is shown to fail on libraries that would not load. The first build downloads the wheels into
 build/package-cache/; later runs reuse them.
 """
@@ -80,16 +80,16 @@ def test_every_shared_library_in_the_package_loads_on_the_lambda_runtime(built: 
             newest.append(elf.max_glibc(parsed))
             assert parsed.machine == elf.EM_X86_64
     assert any(newest), "the ELF reader found no GLIBC symbol version in any library"
-    assert max(v for v in newest if v) <= (2, 26)
+    assert max(v for v in newest if v) <= (2, 34)
 
 
 @pytest.mark.slow
 @pytest.mark.network
-def test_extension_modules_are_built_for_cpython_3_11_on_x86_64(names: list[str]) -> None:
+def test_extension_modules_are_built_for_cpython_3_13_on_x86_64(names: list[str]) -> None:
     tagged = [name for name in names if ".cpython-" in name and name.endswith(".so")]
 
     assert tagged
-    assert [name for name in tagged if not name.endswith(".cpython-311-x86_64-linux-gnu.so")] == []
+    assert [name for name in tagged if not name.endswith(".cpython-313-x86_64-linux-gnu.so")] == []
 
 
 @pytest.mark.slow
@@ -154,7 +154,7 @@ def test_the_zip_carries_only_what_runs_on_lambda(built: Any, names: list[str]) 
 
 @pytest.mark.slow
 @pytest.mark.network
-def test_the_package_starts_django_without_the_virtualenv(built: Any, tmp_path: Path) -> None:
+def test_the_package_starts_django_without_the_virtualenv(built: Any, stage: str, tmp_path: Path) -> None:
     with zipfile.ZipFile(built.zip_path) as opened:
         opened.extractall(tmp_path)
         extensions = [
@@ -165,6 +165,7 @@ def test_the_package_starts_django_without_the_virtualenv(built: Any, tmp_path: 
     # -I -S: no site-packages and no environment, only the package on sys.path (as /var/task).
     script = (
         "import importlib, sys\n"
+        "print(f'python{sys.version_info[0]}.{sys.version_info[1]}')\n"
         f"sys.path.insert(0, {str(tmp_path)!r})\n"
         "import handler, django_zappa_app, zappa_settings\n"
         # Zappa's async tasks build lambda, sns, sts and dynamodb clients when imported.
@@ -187,7 +188,10 @@ def test_the_package_starts_django_without_the_virtualenv(built: Any, tmp_path: 
     )
 
     assert result.returncode == 0, result.stderr[-3000:]
-    assert result.stdout.strip().splitlines()[-1].startswith(str(tmp_path))
+    lines = result.stdout.strip().splitlines()
+    # Started with the runtime's Python version, Django imported from the package.
+    assert lines[0] == zappa_stages.stage_config(stage)["runtime"] == config.RUNTIME == "python3.13"
+    assert lines[-1].startswith(str(tmp_path))
 
 
 def test_the_package_keeps_the_model_of_every_aws_service_the_code_calls() -> None:
@@ -267,7 +271,7 @@ def fake_library(
     return bytes(body)
 
 
-OK_NAME = "pkg/_speedups.cpython-311-x86_64-linux-gnu.so"
+OK_NAME = "pkg/_speedups.cpython-313-x86_64-linux-gnu.so"
 
 
 def test_the_checker_reads_what_a_library_needs() -> None:
@@ -283,27 +287,27 @@ def test_the_checker_reads_what_a_library_needs() -> None:
 @pytest.mark.parametrize(
     ("name", "library", "complaint"),
     [
-        pytest.param(OK_NAME, fake_library({"libc.so.6": ("GLIBC_2.17", "GLIBC_2.28")}), "GLIBC_2.28", id="glibc-2.28"),
+        pytest.param(OK_NAME, fake_library({"libc.so.6": ("GLIBC_2.17", "GLIBC_2.35")}), "GLIBC_2.35", id="glibc-2.35"),
         pytest.param(
             OK_NAME,
             fake_library(
-                {"libm.so.6": ("GLIBC_2.2.5",), "libc.so.6": ("GLIBC_2.34",)}, needed=("libc.so.6", "libm.so.6")
+                {"libm.so.6": ("GLIBC_2.2.5",), "libc.so.6": ("GLIBC_2.36",)}, needed=("libc.so.6", "libm.so.6")
             ),
-            "GLIBC_2.34",
-            id="glibc-2.34-in-second-verneed",
+            "GLIBC_2.36",
+            id="glibc-2.36-in-second-verneed",
         ),
         pytest.param(OK_NAME, fake_library(machine=183), "not an x86_64", id="aarch64"),
         pytest.param(
-            OK_NAME, fake_library(needed=("libc.so.6", "libpython3.12.so.1.0")), "libpython3.12", id="links-python-3.12"
+            OK_NAME, fake_library(needed=("libc.so.6", "libpython3.11.so.1.0")), "libpython3.11", id="links-python-3.11"
         ),
         pytest.param(
-            "pkg/_speedups.cpython-312-x86_64-linux-gnu.so", fake_library(), "CPython 312", id="cpython-312-tag"
+            "pkg/_speedups.cpython-311-x86_64-linux-gnu.so", fake_library(), "CPython 311", id="cpython-311-tag"
         ),
         pytest.param(
             OK_NAME,
-            fake_library({"libstdc++.so.6": ("GLIBCXX_3.4.29",)}, needed=("libstdc++.so.6",)),
-            "GLIBCXX_3.4.29",
-            id="libstdc++-of-gcc-11",
+            fake_library({"libstdc++.so.6": ("GLIBCXX_3.4.30",)}, needed=("libstdc++.so.6",)),
+            "GLIBCXX_3.4.30",
+            id="libstdc++-of-gcc-12",
         ),
         pytest.param(OK_NAME, fake_library(needed=("libc.so.6", "libpq.so.5")), "libpq.so.5", id="unbundled-libpq"),
     ],
@@ -315,11 +319,11 @@ def test_the_checker_rejects_a_library_the_runtime_cannot_load(name: str, librar
     assert complaint in " ".join(problems)
 
 
-def test_a_zip_with_a_library_that_needs_glibc_2_28_fails_the_check(tmp_path: Path) -> None:
+def test_a_zip_with_a_library_that_needs_glibc_2_35_fails_the_check(tmp_path: Path) -> None:
     bad = tmp_path / "bad.zip"
     with zipfile.ZipFile(bad, "w") as out:
-        out.writestr("good/_ok.cpython-311-x86_64-linux-gnu.so", fake_library())
-        out.writestr("bad/_new.cpython-311-x86_64-linux-gnu.so", fake_library({"libc.so.6": ("GLIBC_2.28",)}))
+        out.writestr("good/_ok.cpython-313-x86_64-linux-gnu.so", fake_library({"libc.so.6": ("GLIBC_2.34",)}))
+        out.writestr("bad/_new.cpython-313-x86_64-linux-gnu.so", fake_library({"libc.so.6": ("GLIBC_2.35",)}))
         out.writestr("bad.libs/libbundled-1a2b3c4d.so.1", fake_library(needed=("libc.so.6",)))
         out.writestr("handler.py", "")
 
@@ -327,24 +331,30 @@ def test_a_zip_with_a_library_that_needs_glibc_2_28_fails_the_check(tmp_path: Pa
 
     assert checked == 3
     assert len(problems) == 1
-    assert problems[0].startswith("bad/_new.cpython-311-x86_64-linux-gnu.so: needs GLIBC_2.28")
+    assert problems[0].startswith("bad/_new.cpython-313-x86_64-linux-gnu.so: needs GLIBC_2.35")
 
 
-def test_the_checker_rejects_the_wheels_pip_picks_for_this_machine() -> None:
-    """The virtualenv's compiled wheels were chosen for this machine's glibc (2.36)."""
-    candidates = []
-    for package in ("cryptography", "PIL", "pydantic_core", "nh3"):
-        spec = importlib.util.find_spec(package)
-        if spec and spec.submodule_search_locations:
-            candidates += Path(next(iter(spec.submodule_search_locations))).rglob("*.so")
-    too_new = [
-        path for path in candidates if (elf.max_glibc(elf.read_elf(path.read_bytes())) or (0,)) > config.MAX_GLIBC
+def test_the_checker_judges_real_libraries_by_the_glibc_they_need() -> None:
+    """Libraries built on this machine (Debian 12 or later, glibc 2.36+) need symbols Amazon Linux 2023
+    lacks and are refused; the virtualenv's wheels of the same packages the zip carries load there."""
+    system = [
+        path
+        for path in sorted(Path("/usr/lib/x86_64-linux-gnu").glob("lib*.so.*"))
+        if path.is_file() and path.read_bytes()[:4] == elf.ELF_MAGIC
     ]
-    if not too_new:
-        pytest.skip("every compiled wheel in this virtualenv happens to be manylinux2014")
+    too_new = [path for path in system if (elf.max_glibc(elf.read_elf(path.read_bytes())) or (0,)) > config.MAX_GLIBC]
+    wheels_here = []
+    for package in ("cryptography", "PIL", "nh3", "psycopg_binary"):
+        spec = importlib.util.find_spec(package)
+        assert spec and spec.submodule_search_locations, package
+        wheels_here += Path(next(iter(spec.submodule_search_locations))).rglob("*.so")
 
-    for path in too_new:
-        assert any("needs GLIBC_2." in problem for problem in elf.check_shared_object(path.name, path.read_bytes()))
+    assert too_new, "this machine's glibc is 2.35 or newer, so some of its own libraries need it"
+    for path in too_new[:20]:
+        assert any("needs GLIBC_2.3" in problem for problem in elf.check_shared_object(path.name, path.read_bytes()))
+    assert wheels_here
+    for path in wheels_here:
+        assert not [p for p in elf.check_shared_object(path.name, path.read_bytes()) if "needs GLIBC" in p], path
 
 
 # --- Wheel selection and Zappa's exclusions --------------------------------------------------------
@@ -353,13 +363,17 @@ def test_the_checker_rejects_the_wheels_pip_picks_for_this_machine() -> None:
 @pytest.mark.parametrize(
     ("wheel", "fits"),
     [
-        ("pillow-11.3.0-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl", True),
-        ("cryptography-50.0.2-cp311-abi3-manylinux2014_x86_64.whl", True),
+        ("pillow-13.0.0-cp313-cp313-manylinux_2_27_x86_64.manylinux_2_28_x86_64.whl", True),
+        ("cryptography-50.0.2-cp311-abi3-manylinux_2_34_x86_64.whl", True),
+        ("psycopg_binary-3.3.9-cp313-cp313-manylinux_2_17_x86_64.manylinux2014_x86_64.whl", True),
+        ("nh3-0.3.8-cp38-abi3-manylinux_2_17_x86_64.manylinux2014_x86_64.whl", True),
         ("Django-5.2.19-py3-none-any.whl", True),
-        ("pillow-12.0.0-cp311-cp311-manylinux_2_27_x86_64.manylinux_2_28_x86_64.whl", False),
-        ("cryptography-50.0.2-cp311-abi3-manylinux_2_34_x86_64.whl", False),
+        ("cryptography-50.0.2-cp311-abi3-manylinux_2_35_x86_64.whl", False),
+        ("pillow-13.0.0-cp313-cp313-manylinux_2_39_x86_64.whl", False),
+        ("pillow-11.3.0-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl", False),
         ("nh3-0.3.8-cp38-abi3-manylinux_2_17_aarch64.manylinux2014_aarch64.whl", False),
         ("psycopg_binary-3.3.9-cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64.whl", False),
+        ("pydantic_core-2.41.5-cp313-cp313t-manylinux_2_17_x86_64.manylinux2014_x86_64.whl", False),
     ],
 )
 def test_only_wheels_for_the_lambda_platform_are_accepted(wheel: str, fits: bool) -> None:

@@ -53,8 +53,9 @@ def test_each_service_gets_only_its_own_kind_of_access() -> None:
     # and the blog sends only from the identity.
     for role, function in (("BlogRole", "myblog-blog-production"), ("TodoRole", "myblog-todo-production")):
         invokes = [s for s in statements(role) if "lambda:" in str(s["Action"])]
-        assert [(s["Action"], s["Resource"].rsplit(":", 1)[-1]) for s in invokes] == [
-            ("lambda:InvokeFunction", function)
+        # The function and its `snapstart` alias (what API Gateway invokes on SnapStart stages).
+        assert [(s["Action"], [r.split(":function:")[1] for r in s["Resource"]]) for s in invokes] == [
+            ("lambda:InvokeFunction", [function, f"{function}:snapstart"])
         ]
     ses = next(s for s in statements("BlogRole") if "ses:SendEmail" in s["Action"])
     assert all(":identity/" in r or ":configuration-set/" in r for r in ses["Resource"])
