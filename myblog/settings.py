@@ -306,6 +306,8 @@ COGNITO_JWKS_MAX_AGE_SECONDS = env_int("COGNITO_JWKS_MAX_AGE_SECONDS", 24 * 3600
 COGNITO_TOKEN_LEEWAY_SECONDS = env_int("COGNITO_TOKEN_LEEWAY_SECONDS", 30)
 # Each user's folder users/<sub>/ in the user-files bucket (docs/architecture.md, decision 6).
 USER_FILE_MAX_BYTES = env_int("USER_FILE_MAX_BYTES", 50 * 1024 * 1024)
+# Bytes per user folder, checked when the API signs an upload (the only way the phone writes there).
+USER_STORAGE_QUOTA_BYTES = env_int("USER_STORAGE_QUOTA_BYTES", 100 * 1024 * 1024)
 USER_FILE_UPLOAD_EXPIRES_SECONDS = env_int("USER_FILE_UPLOAD_EXPIRES_SECONDS", 900)
 USER_FILE_URL_EXPIRES_SECONDS = env_int("USER_FILE_URL_EXPIRES_SECONDS", 300)
 # CORS (django-cors-headers), for the to-do API's paths only. Bearer tokens, never cookies, so

@@ -37,6 +37,7 @@ from todo.openapi import (
     LIMIT,
     NEXT_LINK,
     STORAGE_SCHEMA,
+    UPLOAD_REFUSED,
     UPLOAD_SCHEMA,
 )
 from todo.serializers import (
@@ -276,7 +277,7 @@ class FileUploadApi(FileDetailApi):
     @extend_schema(
         summary="A presigned POST into your folder, limited in size",
         request=UploadInputSerializer,
-        responses={200: UPLOAD_SCHEMA, 400: ERROR, 401: ERROR, 415: ERROR},
+        responses={200: UPLOAD_SCHEMA, 400: UPLOAD_REFUSED, 401: ERROR, 415: ERROR, 503: ERROR},
     )
     def post(self, request: Request) -> Response:
         body = UploadInputSerializer(data=request.data)

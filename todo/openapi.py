@@ -32,7 +32,9 @@ UPLOAD_SCHEMA = inline_serializer(
         "fields": serializers.DictField(child=serializers.CharField()),
         "key": serializers.CharField(),
         "prefix": serializers.CharField(),
-        "max_bytes": serializers.IntegerField(),
+        "max_bytes": serializers.IntegerField(help_text="The form takes at most this many bytes."),
+        "used_bytes": serializers.IntegerField(help_text="Bytes in your folder now."),
+        "quota_bytes": serializers.IntegerField(help_text="Bytes your folder may hold."),
         "expires_in": serializers.IntegerField(),
     },
 )
@@ -47,6 +49,11 @@ LIMIT = OpenApiParameter(
 )
 CURSOR = OpenApiParameter("cursor", str, description='Opaque; follow the `Link: <...>; rel="next"` header.')
 ERROR = OpenApiResponse(ErrorSerializer, description='`{"error": {"code", "message", "fields"}}`')
+UPLOAD_REFUSED = OpenApiResponse(
+    ErrorSerializer,
+    description='`{"error": {"code", "message", "fields"}}`: `invalid` for a bad field, `quota_exceeded` '
+    "when your storage quota has no room for `size` bytes (or for any byte without `size`).",
+)
 NEXT_LINK = OpenApiParameter(
     "Link",
     str,

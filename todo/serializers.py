@@ -75,3 +75,8 @@ class FileOutputSerializer(serializers.Serializer):
 class UploadInputSerializer(serializers.Serializer):
     path = serializers.CharField(required=False, help_text="Where in your folder; omit to let the form choose.")
     content_type = serializers.CharField(required=False, max_length=255)
+    size = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text="Bytes you will upload: checked against your storage quota, and the form takes no more.",
+    )

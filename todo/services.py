@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 
 from todo import user_files
-from todo.domain import InvalidInput, Todo, TodoChanges, new_todo_id
+from todo.domain import InvalidInput, QuotaExceeded, Todo, TodoChanges, new_todo_id
 from todo.repository import TodoRepository, todo_repository
 
 # Used with fullmatch: `$` also matches before a trailing newline.
@@ -58,20 +58,34 @@ def todo_delete_all(*, owner: str, repo: TodoRepository | None = None) -> int:
     return (repo or todo_repository()).delete_all(owner=owner)
 
 
-def user_file_upload_presign(*, owner: str, path: str | None = None, content_type: str | None = None) -> dict[str, Any]:
-    """A presigned POST into the caller's folder, limited to USER_FILE_MAX_BYTES."""
+def user_file_upload_presign(
+    *, owner: str, path: str | None = None, content_type: str | None = None, size: int | None = None
+) -> dict[str, Any]:
+    """A presigned POST into the caller's folder for at most USER_FILE_MAX_BYTES, what is left of
+    USER_STORAGE_QUOTA_BYTES and ``size`` when given; QuotaExceeded when not even that fits."""
     key = user_files.key_for(owner, path) if path is not None else None
     if content_type is not None and not _MEDIA_TYPE.fullmatch(content_type):
         raise InvalidInput("Invalid content type.", fields={"content_type": ["Use a media type such as image/jpeg."]})
+    largest = settings.USER_FILE_MAX_BYTES
+    if size is not None and size > largest:
+        raise InvalidInput("The file is too large.", fields={"size": [f"At most {largest} bytes per file."]})
+    quota = settings.USER_STORAGE_QUOTA_BYTES
+    # A file replaced by this upload (same key) stops counting once the new one arrives.
+    used = user_files.usage(owner=owner, excluding=key)
+    left = max(quota - used, 0)
+    if left < (size or 1):
+        message = f"Only {left} bytes of your {quota}-byte storage are left; delete some files first."
+        raise QuotaExceeded(message, fields={"size": [message]})
+    max_bytes = min(largest, left, size or largest)
     expires = settings.USER_FILE_UPLOAD_EXPIRES_SECONDS
-    post = user_files.upload_post(
-        owner=owner, key=key, content_type=content_type, max_bytes=settings.USER_FILE_MAX_BYTES, expires=expires
-    )
+    post = user_files.upload_post(owner=owner, key=key, content_type=content_type, max_bytes=max_bytes, expires=expires)
     return {
         **post,
         "key": key or f"{user_files.folder(owner)}${{filename}}",
         "prefix": user_files.folder(owner),
-        "max_bytes": settings.USER_FILE_MAX_BYTES,
+        "max_bytes": max_bytes,
+        "used_bytes": used,
+        "quota_bytes": quota,
         "expires_in": expires,
     }
 

@@ -1,8 +1,9 @@
 """Each user's own folder, ``users/<sub>/``, in the user-files bucket (docs/architecture.md, decision 6).
 
-The phone reads and writes it directly with identity-pool credentials (the IAM role allows only
-``users/${aws:PrincipalTag/sub}/*``); the server addresses the same folder for listing, presigned
-URLs and deletes. Paths in the API are relative to the folder and checked here, so nothing the
+The phone reads, lists and deletes in it directly with identity-pool credentials (the IAM role
+allows only ``users/${aws:PrincipalTag/sub}/*``) and writes only through the presigned POST signed
+here, because IAM cannot limit an object's size: the POST's size range is where the per-user quota
+holds. The server addresses the same folder for listing, presigned URLs and deletes. Paths in the API are relative to the folder and checked here, so nothing the
 client sends can reach outside it.
 """
 
@@ -24,6 +25,8 @@ USERS_PREFIX = "users/"
 INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 # S3 allows 1024 bytes per key; the folder prefix takes up to 6 + 64 + 1 of them.
 PATH_MAX_BYTES = 900
+# Keys per ListObjectsV2 call when adding up a folder (S3's maximum).
+LIST_PAGE_SIZE = 1000
 
 
 class FileNotFound(NotFound):
@@ -100,6 +103,20 @@ def list_files(*, owner: str, limit: int, cursor: str | None) -> FilePage:
     ]
     token = response.get("NextContinuationToken") if response.get("IsTruncated") else None
     return FilePage(items=items, cursor=signing.dumps(token, salt=f"todo.files.cursor:{owner}") if token else None)
+
+
+def usage(*, owner: str, excluding: str | None = None) -> int:
+    """Bytes in the owner's folder: the sizes of its current objects, every page of the listing,
+    leaving out ``excluding`` (a key an upload is about to replace). Older versions, kept 30 days
+    by the bucket's lifecycle, are not counted: the user sees and manages current files only."""
+    request: dict[str, Any] = {"Bucket": settings.USER_FILES_BUCKET, "Prefix": folder(owner), "MaxKeys": LIST_PAGE_SIZE}
+    total = 0
+    while True:
+        response = _call("list_objects_v2", **request)
+        total += sum(int(entry["Size"]) for entry in response.get("Contents", []) if entry["Key"] != excluding)
+        if not response.get("IsTruncated"):
+            return total
+        request["ContinuationToken"] = response["NextContinuationToken"]
 
 
 def exists(*, key: str) -> bool:

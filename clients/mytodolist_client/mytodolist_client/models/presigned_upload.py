@@ -21,7 +21,9 @@ class PresignedUpload:
         fields (PresignedUploadFields):
         key (str):
         prefix (str):
-        max_bytes (int):
+        max_bytes (int): The form takes at most this many bytes.
+        used_bytes (int): Bytes in your folder now.
+        quota_bytes (int): Bytes your folder may hold.
         expires_in (int):
     """
 
@@ -30,6 +32,8 @@ class PresignedUpload:
     key: str
     prefix: str
     max_bytes: int
+    used_bytes: int
+    quota_bytes: int
     expires_in: int
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -44,6 +48,10 @@ class PresignedUpload:
 
         max_bytes = self.max_bytes
 
+        used_bytes = self.used_bytes
+
+        quota_bytes = self.quota_bytes
+
         expires_in = self.expires_in
 
         field_dict: dict[str, Any] = {}
@@ -55,6 +63,8 @@ class PresignedUpload:
                 "key": key,
                 "prefix": prefix,
                 "max_bytes": max_bytes,
+                "used_bytes": used_bytes,
+                "quota_bytes": quota_bytes,
                 "expires_in": expires_in,
             }
         )
@@ -76,6 +86,10 @@ class PresignedUpload:
 
         max_bytes = d.pop("max_bytes")
 
+        used_bytes = d.pop("used_bytes")
+
+        quota_bytes = d.pop("quota_bytes")
+
         expires_in = d.pop("expires_in")
 
         presigned_upload = cls(
@@ -84,6 +98,8 @@ class PresignedUpload:
             key=key,
             prefix=prefix,
             max_bytes=max_bytes,
+            used_bytes=used_bytes,
+            quota_bytes=quota_bytes,
             expires_in=expires_in,
         )
 

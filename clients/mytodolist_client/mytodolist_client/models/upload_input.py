@@ -17,16 +17,20 @@ class UploadInput:
     Attributes:
         path (str | Unset): Where in your folder; omit to let the form choose.
         content_type (str | Unset):
+        size (int | Unset): Bytes you will upload: checked against your storage quota, and the form takes no more.
     """
 
     path: str | Unset = UNSET
     content_type: str | Unset = UNSET
+    size: int | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         path = self.path
 
         content_type = self.content_type
+
+        size = self.size
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -35,6 +39,8 @@ class UploadInput:
             field_dict["path"] = path
         if content_type is not UNSET:
             field_dict["content_type"] = content_type
+        if size is not UNSET:
+            field_dict["size"] = size
 
         return field_dict
 
@@ -45,9 +51,12 @@ class UploadInput:
 
         content_type = d.pop("content_type", UNSET)
 
+        size = d.pop("size", UNSET)
+
         upload_input = cls(
             path=path,
             content_type=content_type,
+            size=size,
         )
 
         upload_input.additional_properties = d
