@@ -11,7 +11,10 @@ from notifications.addresses import MAX_LENGTH
 from notifications.services import subscriber_subscribe
 from notifications.throttling import SubscribeThrottle
 
-ACCEPTED_MESSAGE = "Thanks! If this address can receive our email, a welcome message is on its way."
+ACCEPTED_MESSAGE = (
+    "Thanks! If this address can receive our email, a welcome message with a link to confirm the subscription "
+    "is on its way."
+)
 
 
 class SubscriberCreateApi(APIView):

@@ -1,41 +1,34 @@
 """One function per email (STYLE 7): subject, text and HTML from templates."""
 
 from email.utils import parseaddr
-from urllib.parse import quote
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
-from django.urls import get_script_prefix, reverse
+from django.urls import reverse
 
+from notifications.links import (
+    CONFIRM_LINK_MAX_AGE,
+    absolute_url,
+    confirm_url,
+    list_unsubscribe_headers,
+    unsubscribe_url,
+)
 from notifications.models import Subscriber
 
 
-def absolute_url(path: str) -> str:
-    """``path`` (from reverse()) under SITE_URL: emails are built outside any request, maybe in
-    a Lambda whose script prefix is not the public one."""
-    prefix = get_script_prefix()
-    if path.startswith(prefix):
-        path = "/" + path[len(prefix) :]
-    return settings.SITE_URL.rstrip("/") + path
-
-
-def unsubscribe_url(subscriber: Subscriber) -> str:
-    return absolute_url(reverse("unsubscribe", args=[subscriber.unsubscribe_token]))
-
-
-def unsubscribe_mailto(subscriber: Subscriber) -> str:
-    subject = quote(f"unsubscribe {subscriber.unsubscribe_token}")
-    return f"mailto:{settings.EMAIL_UNSUBSCRIBE_MAILTO}?subject={subject}"
-
-
 def welcome_email(subscriber: Subscriber) -> EmailMultiAlternatives:
-    """The welcome email, with RFC 2369 and RFC 8058 one-click unsubscribe headers."""
+    """The one email a new address gets: welcome, and one link to confirm (double opt-in).
+
+    It carries the RFC 2369 / RFC 8058 unsubscribe headers too: "this was not me" is one click.
+    """
     context = {
         "site_name": settings.SITE_NAME,
         "site_description": settings.SITE_DESCRIPTION,
         "site_url": absolute_url(reverse("post-index")),
         "feed_url": absolute_url(reverse("feed")),
+        "confirm_url": confirm_url(subscriber),
+        "confirm_days": CONFIRM_LINK_MAX_AGE.days,
         "unsubscribe_url": unsubscribe_url(subscriber),
         "email": subscriber.email,
     }
@@ -46,8 +39,7 @@ def welcome_email(subscriber: Subscriber) -> EmailMultiAlternatives:
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[subscriber.email],
         headers={
-            "List-Unsubscribe": f"<{context['unsubscribe_url']}>, <{unsubscribe_mailto(subscriber)}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            **list_unsubscribe_headers(subscriber),
             "List-Id": f"{settings.SITE_NAME} <welcome.{parseaddr(settings.DEFAULT_FROM_EMAIL)[1].split('@')[-1]}>",
         },
     )

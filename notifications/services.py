@@ -1,4 +1,4 @@
-"""Writes for subscribers: subscribing, the welcome email, unsubscribing, suppression."""
+"""Writes for subscribers: subscribing, the welcome email, confirming, unsubscribing, suppression."""
 
 import logging
 import time
@@ -8,7 +8,7 @@ from datetime import timedelta
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.db import OperationalError, close_old_connections, transaction
-from django.db.models import Case, F, QuerySet, When
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from myblog.core.errors import ApplicationError, NotFound, ServiceUnavailable
@@ -16,9 +16,17 @@ from myblog.core.observability import metric_count
 from notifications.addresses import InvalidAddress, address_normalize
 from notifications.emails import welcome_email
 from notifications.models import Subscriber
-from notifications.selectors import subscriber_get_by_token, welcome_claim_is_free
+from notifications.selectors import (
+    ConfirmLinkInvalid,
+    subscriber_get_by_confirm_token,
+    subscriber_get_by_token,
+    welcome_claim_is_free,
+)
 
 logger = logging.getLogger(__name__)
+
+# The statuses that receive email (pending: only its one welcome); unsubscribing leaves them.
+_RECEIVING = (Subscriber.Status.PENDING, Subscriber.Status.CONFIRMED)
 
 
 class AddressRejected(ApplicationError):
@@ -35,32 +43,32 @@ class WelcomeEmailFailed(ServiceUnavailable):
 
 @transaction.atomic
 def subscriber_subscribe(*, email: str) -> Subscriber:
-    """Subscribe an address, or do nothing visible when it already is one.
+    """Subscribe an address (pending until its owner follows the link of the welcome email).
 
-    The caller learns nothing about the address's history: an active, bounced or complained
-    address gets the same answer as a new one (the last two are never emailed again). An
-    unsubscribed address becomes active again and gets a new welcome email, unless it got one
-    in the last WELCOME_EMAIL_INTERVAL_HOURS: otherwise subscribing someone, who unsubscribes,
-    and subscribing them again would mail them as often as anyone likes.
+    The caller learns nothing about the address's history: every address gets the same answer.
+    What is sent depends on it, because whoever subscribes may not own the address:
+    - new: the welcome email that asks to confirm;
+    - pending: that email again, but at most one per WELCOME_EMAIL_INTERVAL_HOURS (the link
+      got lost or expired), otherwise subscribing it over and over would mail it as often as
+      anyone likes;
+    - confirmed: nothing (it gets the posts already);
+    - unsubscribed, bounced, complained: nothing, ever. Its owner comes back with the
+      "subscribe again" button of their unsubscribe page (a link only their mailbox got), or
+      by asking the blog's staff (README, "Subscribers and email").
     """
     try:
         address = address_normalize(email)
     except InvalidAddress as exc:
         raise AddressRejected(str(exc), fields={"email": [str(exc)]}) from exc
     subscriber, created = Subscriber.objects.get_or_create(email=address)
-    if not created and subscriber.status == Subscriber.Status.UNSUBSCRIBED:
+    if not created and subscriber.status == Subscriber.Status.PENDING and subscriber.welcome_sent_at is not None:
         # One UPDATE decides, so two requests at once cannot both reopen the welcome.
         window_start = timezone.now() - timedelta(hours=settings.WELCOME_EMAIL_INTERVAL_HOURS)
-        recent_welcome = When(welcome_sent_at__gte=window_start, then=F("welcome_sent_at"))
-        Subscriber.objects.filter(pk=subscriber.pk, status=Subscriber.Status.UNSUBSCRIBED).update(
-            status=Subscriber.Status.ACTIVE,
-            unsubscribed_at=None,
-            welcome_sent_at=Case(recent_welcome, default=None),
-            welcome_claimed_at=None,
-            updated_at=timezone.now(),
-        )
+        Subscriber.objects.filter(
+            pk=subscriber.pk, status=Subscriber.Status.PENDING, welcome_sent_at__lt=window_start
+        ).update(welcome_sent_at=None, welcome_claimed_at=None, updated_at=timezone.now())
         subscriber.refresh_from_db()
-    if subscriber.can_be_emailed and subscriber.welcome_sent_at is None:
+    if subscriber.status == Subscriber.Status.PENDING and subscriber.welcome_sent_at is None:
         # After commit, so the task never looks for a row it cannot see yet. Robust: a failure to
         # enqueue must not undo the subscription; the row stays pending for the admin and
         # `send_pending_welcome_emails`.
@@ -81,7 +89,7 @@ def subscriber_enqueue_welcome(*, subscriber_id: int) -> None:
 
 
 def subscriber_send_welcome(*, subscriber_id: int) -> bool:
-    """Send the welcome email at most once; True when this call sent it.
+    """Send the welcome email (with its confirmation link) at most once; True when this call sent it.
 
     One conditional UPDATE claims the send, so of two deliveries of the task (Lambda retries,
     duplicates, two at once) only one goes on; the others find nothing to claim and return.
@@ -90,7 +98,7 @@ def subscriber_send_welcome(*, subscriber_id: int) -> bool:
     """
     claimed_at = timezone.now()
     claimed = (
-        Subscriber.objects.filter(pk=subscriber_id, status=Subscriber.Status.ACTIVE, welcome_sent_at__isnull=True)
+        Subscriber.objects.filter(pk=subscriber_id, status=Subscriber.Status.PENDING, welcome_sent_at__isnull=True)
         .filter(welcome_claim_is_free(claimed_at))
         .update(welcome_claimed_at=claimed_at)
     )
@@ -127,10 +135,14 @@ def _record_sent(claim: QuerySet[Subscriber], attempts: int = 5) -> None:
 
 
 def subscriber_resend_welcome(*, subscribers: QuerySet[Subscriber]) -> int:
-    """Send the welcome email again to the active subscribers among these; returns how many."""
+    """Send the welcome email again to the pending subscribers among these; returns how many.
+
+    Staff decide this, so WELCOME_EMAIL_INTERVAL_HOURS does not apply; confirmed subscribers
+    need no confirmation link, and the others are never mailed.
+    """
     now = timezone.now()
     ids = list(
-        subscribers.filter(status=Subscriber.Status.ACTIVE)
+        subscribers.filter(status=Subscriber.Status.PENDING)
         .filter(welcome_claim_is_free(now))
         .values_list("pk", flat=True)
     )
@@ -140,14 +152,56 @@ def subscriber_resend_welcome(*, subscribers: QuerySet[Subscriber]) -> int:
     return len(ids)
 
 
+def subscriber_confirm(*, token: str) -> Subscriber:
+    """Confirm the address of a confirmation link. Following it again changes nothing.
+
+    Raises ConfirmLinkInvalid (tampered, or issued before the address left) or ConfirmLinkExpired.
+    """
+    subscriber = subscriber_get_by_confirm_token(token=token)
+    if subscriber.status == Subscriber.Status.CONFIRMED:
+        return subscriber
+    now = timezone.now()
+    # Conditional on what the link was checked against, so an unsubscribe in between wins.
+    Subscriber.objects.filter(
+        pk=subscriber.pk, status=Subscriber.Status.PENDING, confirm_version=subscriber.confirm_version
+    ).update(status=Subscriber.Status.CONFIRMED, confirmed_at=now, updated_at=now)
+    subscriber.refresh_from_db()
+    if subscriber.status != Subscriber.Status.CONFIRMED:
+        raise ConfirmLinkInvalid("This confirmation link is no longer valid.")
+    logger.info("subscriber %s confirmed", subscriber.pk)
+    metric_count("SubscribersConfirmed")
+    return subscriber
+
+
 def subscriber_unsubscribe(*, token: str) -> Subscriber:
-    """Unsubscribe the owner of this token. Idempotent; bounced and complained stay so."""
+    """Unsubscribe the owner of this token. Idempotent; bounced and complained stay so.
+
+    A pending address can be unsubscribed too ("that was not me"): then nobody can have it
+    mailed again through the form, and its old confirmation link stops working.
+    """
     subscriber = subscriber_get_by_token(token=token)
     if subscriber is None:
         raise SubscriberNotFound("This unsubscribe link is not valid.")
     now = timezone.now()
-    Subscriber.objects.filter(pk=subscriber.pk, status=Subscriber.Status.ACTIVE).update(
-        status=Subscriber.Status.UNSUBSCRIBED, unsubscribed_at=now, updated_at=now
+    Subscriber.objects.filter(pk=subscriber.pk, status__in=_RECEIVING).update(
+        status=Subscriber.Status.UNSUBSCRIBED,
+        unsubscribed_at=now,
+        confirm_version=F("confirm_version") + 1,
+        updated_at=now,
+    )
+    subscriber.refresh_from_db()
+    return subscriber
+
+
+def subscriber_resubscribe(*, token: str) -> Subscriber:
+    """Subscribe again from the unsubscribe page: confirmed at once, since only the owner's
+    mailbox ever got this token. Bounced and complained addresses stay so."""
+    subscriber = subscriber_get_by_token(token=token)
+    if subscriber is None:
+        raise SubscriberNotFound("This link is not valid.")
+    now = timezone.now()
+    Subscriber.objects.filter(pk=subscriber.pk, status=Subscriber.Status.UNSUBSCRIBED).update(
+        status=Subscriber.Status.CONFIRMED, confirmed_at=now, unsubscribed_at=None, updated_at=now
     )
     subscriber.refresh_from_db()
     return subscriber
@@ -168,7 +222,9 @@ def subscriber_suppress(*, emails: Iterable[str], status: Subscriber.Status) -> 
             continue
         subscriber, created = Subscriber.objects.get_or_create(email=address, defaults={"status": status})
         if not created:
-            Subscriber.objects.filter(pk=subscriber.pk).update(status=status, welcome_claimed_at=None, updated_at=now)
+            Subscriber.objects.filter(pk=subscriber.pk).update(
+                status=status, welcome_claimed_at=None, confirm_version=F("confirm_version") + 1, updated_at=now
+            )
         logger.info("subscriber %s marked %s", subscriber.pk, status)
         count += 1
     return count

@@ -1,9 +1,14 @@
-"""HTML pages of the subscription: the form's answers and the unsubscribe page.
+"""HTML pages of the subscription: the form's answers, the confirmation and the unsubscribe page.
 
 The form sits in every public, cached blog page, so it carries no CSRF token (docs/architecture.md, decision 9): these
 views are CSRF-exempt. Subscribing acts for no signed-in user and is throttled per client; the
 unsubscribe page is authorised by its unguessable token, and mail clients POST to it with no
-cookies at all (RFC 8058). None of these answers is publicly cached.
+cookies at all (RFC 8058); the confirmation page by its signed link. None of these answers is
+publicly cached.
+
+GET never changes a subscription, neither confirming nor unsubscribing: mail scanners and link
+checkers open every link of an email (so would confirm an address a stranger subscribed). Each
+page asks with one button, a POST.
 """
 
 import base64
@@ -20,8 +25,19 @@ from django_ses.views import SESEventWebhookView
 
 from myblog.core.parsers import json_loads_untrusted
 from notifications.forms import SubscribeForm
-from notifications.selectors import subscriber_get_by_token
-from notifications.services import SubscriberNotFound, subscriber_subscribe, subscriber_unsubscribe
+from notifications.selectors import (
+    ConfirmLinkExpired,
+    ConfirmLinkInvalid,
+    subscriber_get_by_confirm_token,
+    subscriber_get_by_token,
+)
+from notifications.services import (
+    SubscriberNotFound,
+    subscriber_confirm,
+    subscriber_resubscribe,
+    subscriber_subscribe,
+    subscriber_unsubscribe,
+)
 from notifications.throttling import SubscribeThrottle
 
 FORM_PAGE = "notifications/subscribe.html"
@@ -54,6 +70,27 @@ def subscribe_done(request: HttpRequest) -> HttpResponse:
     return render(request, "notifications/subscribed.html")
 
 
+CONFIRM_PAGE = "notifications/confirm.html"
+
+
+@csrf_exempt
+@require_http_methods(["GET", "HEAD", "POST"])
+def confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """The link of the welcome email: GET shows a "Confirm" button, its POST confirms."""
+    try:
+        if request.method == "POST":
+            subscriber = subscriber_confirm(token=token)
+        else:
+            subscriber = subscriber_get_by_confirm_token(token=token)
+    except ConfirmLinkExpired as exc:
+        context = {"state": "expired", "subscriber": exc.subscriber, "form": SubscribeForm()}
+        return render(request, CONFIRM_PAGE, context, status=410)
+    except ConfirmLinkInvalid:
+        return render(request, CONFIRM_PAGE, {"state": "invalid", "form": SubscribeForm()}, status=404)
+    state = "confirmed" if subscriber.can_be_emailed else "ask"
+    return render(request, CONFIRM_PAGE, {"state": state, "subscriber": subscriber, "token": token})
+
+
 @csrf_exempt
 @require_http_methods(["GET", "HEAD", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
@@ -68,6 +105,19 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     if found is None:
         raise Http404("No such subscription.")
     return render(request, "notifications/unsubscribe.html", {"subscriber": found})
+
+
+@csrf_exempt
+@require_http_methods(["POST"])
+def resubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """The "subscribe again" button of the unsubscribed page, authorised by the same token."""
+    try:
+        subscriber = subscriber_resubscribe(token=token)
+    except SubscriberNotFound:
+        raise Http404("No such subscription.") from None
+    if subscriber.can_be_emailed:
+        return render(request, CONFIRM_PAGE, {"state": "confirmed", "subscriber": subscriber})
+    return render(request, "notifications/unsubscribe.html", {"subscriber": subscriber})  # bounced, complained
 
 
 # The fields of an SNS message that django-ses reads (signs, verifies, dispatches on).

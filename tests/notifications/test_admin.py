@@ -53,40 +53,40 @@ def test_the_csv_export_lists_the_selected_subscribers_and_defuses_formulas(admi
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert response.headers["Content-Disposition"].startswith('attachment; filename="subscribers-')
     rows = list(csv.reader(io.StringIO(response.content.decode())))
-    assert rows[0] == ["email", "status", "created_at", "welcome_sent_at", "unsubscribed_at"]
+    assert rows[0] == ["email", "status", "created_at", "confirmed_at", "welcome_sent_at", "unsubscribed_at"]
     assert [(row[0], row[1]) for row in rows[1:]] == [
-        ("reader@example.com", "active"),
+        ("reader@example.com", "pending"),
         ("'=cmd@example.com", "unsubscribed"),
     ]
-    assert rows[1][3] != ""
+    assert rows[1][4] != ""
 
 
-def test_resend_welcome_email_sends_again_to_active_subscribers_only(admin_client, sent_mail):
-    active = SubscriberFactory(email="reader@example.com", welcome_sent_at=timezone.now())
+def test_resend_welcome_email_sends_again_to_pending_subscribers_only(admin_client, sent_mail):
+    pending = SubscriberFactory(email="reader@example.com", welcome_sent_at=timezone.now())
+    confirmed = SubscriberFactory(email="confirmed@example.com", status=Subscriber.Status.CONFIRMED)
     gone = SubscriberFactory(email="gone@example.com", status=Subscriber.Status.COMPLAINED)
+    chosen = [pending.pk, confirmed.pk, gone.pk]
 
-    response = admin_client.post(
-        CHANGELIST, {"action": "resend_welcome_email", "_selected_action": [active.pk, gone.pk]}, follow=True
-    )
+    response = admin_client.post(CHANGELIST, {"action": "resend_welcome_email", "_selected_action": chosen}, follow=True)
 
     messages = [str(message) for message in response.context["messages"]]
     assert "Welcome email queued for 1 subscriber(s)." in messages
-    assert any("1 skipped" in message for message in messages)
+    assert any("2 skipped" in message for message in messages)
     assert [message["To"] for message in sent_mail()] == ["reader@example.com"]
-    active.refresh_from_db()
-    assert active.welcome_state == "sent"
+    pending.refresh_from_db()
+    assert pending.welcome_state == "sent"
 
 
 def test_the_change_page_shows_the_subscriber_and_lets_an_admin_change_the_status(admin_client):
     subscriber = SubscriberFactory(email="reader@example.com", status=Subscriber.Status.BOUNCED)
 
     page = admin_client.get(f"{CHANGELIST}{subscriber.pk}/change/")
-    saved = admin_client.post(f"{CHANGELIST}{subscriber.pk}/change/", {"status": "active"})
+    saved = admin_client.post(f"{CHANGELIST}{subscriber.pk}/change/", {"status": "pending"})
 
     assert page.status_code == 200 and b"reader@example.com" in page.content
     assert saved.status_code == 302
     subscriber.refresh_from_db()
-    assert subscriber.status == Subscriber.Status.ACTIVE
+    assert subscriber.status == Subscriber.Status.PENDING
     assert subscriber.email == "reader@example.com"
 
 

@@ -155,7 +155,7 @@ def test_a_transient_bounce_changes_nothing(client, settings, sns, cert_server):
     )
 
     subscriber.refresh_from_db()
-    assert subscriber.status == Subscriber.Status.ACTIVE
+    assert subscriber.status == Subscriber.Status.PENDING
 
 
 def test_a_bounce_for_an_unknown_address_is_remembered_so_it_is_never_emailed(client, settings, sns, cert_server):
@@ -173,7 +173,7 @@ def test_an_unsigned_notification_is_rejected(client, settings, cert_server):
 
     assert response.status_code == 400
     subscriber.refresh_from_db()
-    assert subscriber.status == Subscriber.Status.ACTIVE
+    assert subscriber.status == Subscriber.Status.PENDING
 
 
 def test_a_notification_changed_after_signing_is_rejected(client, settings, sns, cert_server):
@@ -184,7 +184,7 @@ def test_a_notification_changed_after_signing_is_rejected(client, settings, sns,
     assert deliver(client, forged).status_code == 400
 
     victim.refresh_from_db()
-    assert victim.status == Subscriber.Status.ACTIVE
+    assert victim.status == Subscriber.Status.PENDING
 
 
 def test_a_notification_signed_with_another_key_is_rejected(client, settings, impostor, cert_server):
@@ -193,7 +193,7 @@ def test_a_notification_signed_with_another_key_is_rejected(client, settings, im
     assert deliver(client, impostor.sign(notification(settings, bounce("victim@example.com")))).status_code == 400
 
     victim.refresh_from_db()
-    assert victim.status == Subscriber.Status.ACTIVE
+    assert victim.status == Subscriber.Status.PENDING
 
 
 def test_a_certificate_outside_sns_is_never_fetched_and_the_notification_rejected(
@@ -208,7 +208,7 @@ def test_a_certificate_outside_sns_is_never_fetched_and_the_notification_rejecte
 
     assert len(cert_server.calls) == 0
     victim.refresh_from_db()
-    assert victim.status == Subscriber.Status.ACTIVE
+    assert victim.status == Subscriber.Status.PENDING
 
 
 def test_a_validly_signed_notification_from_another_topic_is_rejected(client, settings, sns, cert_server):
@@ -219,7 +219,7 @@ def test_a_validly_signed_notification_from_another_topic_is_rejected(client, se
 
     assert response.status_code == 400
     victim.refresh_from_db()
-    assert victim.status == Subscriber.Status.ACTIVE
+    assert victim.status == Subscriber.Status.PENDING
 
 
 def test_bad_json_gets_a_400(client, cert_server):

@@ -38,7 +38,7 @@ def test_the_api_subscribes_an_address_and_answers_202(client, sent_mail):
     response = subscribe_api(client, {"email": "Reader@Example.com"})
 
     assert response.status_code == 202
-    assert "welcome message is on its way" in response.json()["message"]
+    assert "a link to confirm the subscription is on its way" in response.json()["message"]
     assert response.headers["Cache-Control"] == "private, no-store"
     assert Subscriber.objects.get().email == "reader@example.com"
     assert [message["To"] for message in sent_mail()] == ["reader@example.com"]

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from notifications.models import Subscriber
@@ -36,12 +37,10 @@ def test_get_shows_a_confirmation_and_changes_nothing(client):
     assert page.headers["Cache-Control"] == "private, no-store"
     assert '<meta name="robots" content="noindex">' in html
     subscriber.refresh_from_db()
-    assert subscriber.status == Subscriber.Status.ACTIVE
+    assert subscriber.status == Subscriber.Status.PENDING
 
 
 def test_a_one_click_post_from_a_mail_client_unsubscribes_without_csrf_or_cookies(client):
-    from django.test import Client
-
     subscriber = SubscriberFactory()
     mail_client = Client(enforce_csrf_checks=True)
 
@@ -86,21 +85,56 @@ def test_an_unknown_token_is_a_404(client, token):
 
     assert client.get(f"/unsubscribe/{token}/").status_code == 404
     assert client.post(f"/unsubscribe/{token}/").status_code == 404
-    assert Subscriber.objects.get().status == Subscriber.Status.ACTIVE
+    assert Subscriber.objects.get().status == Subscriber.Status.PENDING
 
 
-def test_subscribing_again_after_unsubscribing_works_and_sends_a_new_welcome(client, sent_mail, settings):
+def test_subscribing_again_through_the_form_after_unsubscribing_sends_nothing(client, sent_mail, settings):
     subscriber = subscriber_subscribe(email="reader@example.com")
     client.post(url(subscriber))
-    # The first welcome is older than the window (test_welcome_limits.py: within it, none is sent).
-    Subscriber.objects.update(
-        welcome_sent_at=timezone.now() - timedelta(hours=settings.WELCOME_EMAIL_INTERVAL_HOURS, minutes=1)
-    )
+    # Long after the window of test_welcome_limits.py: the form cannot tell the owner from a stranger.
+    Subscriber.objects.update(welcome_sent_at=timezone.now() - timedelta(days=30))
 
     again = client.post("/api/blog/subscribers/", {"email": "reader@example.com"}, content_type="application/json")
 
     assert again.status_code == 202
     subscriber.refresh_from_db()
-    assert subscriber.status == Subscriber.Status.ACTIVE and subscriber.unsubscribed_at is None
-    assert len(sent_mail()) == 2
+    assert subscriber.status == Subscriber.Status.UNSUBSCRIBED
+    assert len(sent_mail()) == 1
     assert Subscriber.objects.count() == 1
+
+
+def test_the_unsubscribed_page_offers_to_subscribe_again_which_confirms_without_another_email(client, sent_mail):
+    subscriber = subscriber_subscribe(email="reader@example.com")
+
+    gone = client.post(url(subscriber))
+    assert f'action="{url(subscriber)}resubscribe/"' in gone.content.decode()
+    back = Client(enforce_csrf_checks=True).post(f"{url(subscriber)}resubscribe/")
+
+    assert back.status_code == 200
+    assert b"You are subscribed" in back.content
+    subscriber.refresh_from_db()
+    assert subscriber.status == Subscriber.Status.CONFIRMED and subscriber.unsubscribed_at is None
+    assert subscriber.confirmed_at is not None
+    assert len(sent_mail()) == 1  # the first welcome email only
+
+
+@pytest.mark.parametrize("status", [Subscriber.Status.BOUNCED, Subscriber.Status.COMPLAINED])
+def test_a_bounced_or_complained_address_cannot_be_subscribed_again_from_its_unsubscribe_page(client, status):
+    subscriber = SubscriberFactory(status=status)
+
+    page = client.get(url(subscriber)).content.decode()
+    forced = client.post(f"{url(subscriber)}resubscribe/")
+
+    assert "resubscribe" not in page
+    assert forced.status_code == 200
+    subscriber.refresh_from_db()
+    assert subscriber.status == status
+
+
+def test_subscribing_again_needs_a_post_with_a_known_token(client):
+    subscriber = SubscriberFactory(status=Subscriber.Status.UNSUBSCRIBED)
+
+    assert client.get(f"{url(subscriber)}resubscribe/").status_code == 405
+    assert client.post(f"/unsubscribe/{'x' * 43}/resubscribe/").status_code == 404
+    subscriber.refresh_from_db()
+    assert subscriber.status == Subscriber.Status.UNSUBSCRIBED

@@ -43,7 +43,9 @@ def ses_failing(local_aws, monkeypatch):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_subscribing_sends_a_welcome_email_with_both_parts_and_one_click_unsubscribe_headers(settings, sent_mail):
+def test_subscribing_sends_one_welcome_email_that_asks_to_confirm_with_one_click_unsubscribe_headers(
+    settings, sent_mail
+):
     settings.SITE_URL = "https://blog.example.com"
     settings.SITE_NAME = "MyBlog"
 
@@ -55,7 +57,7 @@ def test_subscribing_sends_a_welcome_email_with_both_parts_and_one_click_unsubsc
     [message] = sent_mail()
     assert message["To"] == "reader@example.com"
     assert message["From"] == settings.DEFAULT_FROM_EMAIL
-    assert message["Subject"] == "Welcome to MyBlog"
+    assert message["Subject"] == "Welcome to MyBlog: please confirm your subscription"
     assert message["X-SES-CONFIGURATION-SET"] == settings.AWS_SES_CONFIGURATION_SET
     link = f"https://blog.example.com/unsubscribe/{subscriber.unsubscribe_token}/"
     mailto = f"mailto:{settings.EMAIL_UNSUBSCRIBE_MAILTO}?subject=unsubscribe%20{subscriber.unsubscribe_token}"
@@ -66,6 +68,10 @@ def test_subscribing_sends_a_welcome_email_with_both_parts_and_one_click_unsubsc
     assert "Welcome to MyBlog" in text and link in text and "<" not in text
     assert "Welcome to MyBlog" in html and f'href="{link}"' in html
     assert 'href="https://blog.example.com/feed/"' in html
+    [confirm] = [word for word in text.split() if "/subscribe/confirm/" in word]
+    assert confirm.startswith("https://blog.example.com/subscribe/confirm/")
+    assert f'href="{confirm}"' in html and "Confirm my subscription" in html
+    assert "7 days" in text
 
 
 @pytest.mark.django_db(transaction=True)
