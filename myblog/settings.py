@@ -5,6 +5,7 @@ moto endpoint; with DJANGO_ENV=production it reads everything from the environme
 to start without its secrets.
 """
 
+from datetime import timedelta
 from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -45,7 +46,8 @@ SITE_NAME = env_str("SITE_NAME", "MyBlog")
 SITE_DESCRIPTION = env_str("SITE_DESCRIPTION", "Notes on building software that scales globally.")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin with StaffAdminSite as admin.site: second factor, enrolment (issue 12).
+    "myblog.core.admin_apps.StaffAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -63,6 +65,10 @@ INSTALLED_APPS = [
     "todo",
     "notifications",
     "myblog.snapstart.SnapStartConfig",  # registers SnapStart's hooks on Lambda
+    # Admin sign-in (issue 12): failed-login lockout in the database, TOTP devices of staff.
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
 ]
 
 MIDDLEWARE = [
@@ -71,14 +77,20 @@ MIDDLEWARE = [
     "myblog.core.middleware.CdnScriptPrefixMiddleware",
     "myblog.core.middleware.PrivateByDefaultMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # The Content-Security-Policy header on every answer (issue 12; myblog/core/csp.py).
+    "myblog.core.csp.ContentSecurityPolicyMiddleware",
     # Before CommonMiddleware, which may answer a preflight itself; acts only on CORS_URLS_REGEX.
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session passed a TOTP check (admin_auth.py).
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 # Each service answers only its own routes.
@@ -111,6 +123,9 @@ if DATABASE_REPLICA_URL:
     }
     DATABASE_ROUTERS = ["myblog.core.db_router.PrimaryReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Axes first: it refuses a locked-out username and address before any password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -339,6 +354,40 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+
+# Admin sign-in (myblog/core/admin_auth.py, README "Security"). django-axes counts failed sign-ins
+# in the database, so every Lambda instance sees the same count, per username and client address:
+# the address AWS saw (notifications/throttling.py), never X-Forwarded-For, which clients write.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "myblog.core.admin_auth.sign_in_address"
+AXES_LOCKOUT_CALLABLE = "myblog.core.admin_auth.locked_out"
+AXES_RESET_ON_SUCCESS = True
+# A second factor (TOTP) for staff: whoever has set one up must give its code. In production every
+# staff member must: a guessed, reused or phished password alone must not publish posts or export
+# the subscribers' addresses. Staff without a device get only the enrolment page until they add one.
+ADMIN_REQUIRE_TOTP = env_bool("ADMIN_REQUIRE_TOTP", PRODUCTION)
+OTP_TOTP_ISSUER = SITE_NAME
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the TOTP devices' admin never shows a device's key
+# Content-Security-Policy (django-csp 4; myblog/core/csp.py adds the AWS origins of photos and
+# uploads from the settings in force). No inline scripts or styles anywhere, so no 'unsafe-inline'
+# and no nonce (a nonce would be replayed by every cached copy of a page).
+_ASSETS = ["'self'", *([f"https://{CDN_DOMAIN}"] if CDN_DOMAIN else [])]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": _ASSETS,
+        "style-src": _ASSETS,
+        "img-src": _ASSETS,
+        "font-src": _ASSETS,
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # --- Observability (myblog/core/observability.py) -------------------------------------------------
 # One JSON object per log line in production (CloudWatch Logs Insights reads its fields), with the
