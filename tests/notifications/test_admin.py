@@ -67,7 +67,9 @@ def test_resend_welcome_email_sends_again_to_pending_subscribers_only(admin_clie
     gone = SubscriberFactory(email="gone@example.com", status=Subscriber.Status.COMPLAINED)
     chosen = [pending.pk, confirmed.pk, gone.pk]
 
-    response = admin_client.post(CHANGELIST, {"action": "resend_welcome_email", "_selected_action": chosen}, follow=True)
+    response = admin_client.post(
+        CHANGELIST, {"action": "resend_welcome_email", "_selected_action": chosen}, follow=True
+    )
 
     messages = [str(message) for message in response.context["messages"]]
     assert "Welcome email queued for 1 subscriber(s)." in messages

@@ -66,9 +66,7 @@ def test_a_pending_address_gets_a_new_welcome_email_once_the_window_has_passed(
 
 def test_a_confirmed_address_gets_nothing_from_being_subscribed_again(client: Any, sent_mail: Any) -> None:
     subscribe(client, "reader@example.com")
-    Subscriber.objects.update(
-        status=Subscriber.Status.CONFIRMED, welcome_sent_at=timezone.now() - timedelta(days=30)
-    )
+    Subscriber.objects.update(status=Subscriber.Status.CONFIRMED, welcome_sent_at=timezone.now() - timedelta(days=30))
 
     subscribe(client, "reader@example.com")
 
