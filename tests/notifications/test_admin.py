@@ -37,6 +37,22 @@ def test_the_list_filters_by_status_and_welcome_state_and_searches(admin_client)
     assert page.status_code == 200 and b"pending" in page.content
 
 
+def test_the_list_shows_how_many_subscribers_have_each_status(admin_client):
+    counts = {"pending": 3, "confirmed": 2, "unsubscribed": 1, "bounced": 1, "complained": 1}
+    for status, count in counts.items():
+        SubscriberFactory.create_batch(count, status=status)
+
+    page = admin_client.get(CHANGELIST)
+
+    status_filter = next(spec for spec in page.context["cl"].filter_specs if spec.title == "status")
+    shown = {choice["display"] for choice in status_filter.choices(page.context["cl"])}
+    assert {f"{label} ({counts[value]})" for value, label in Subscriber.Status.choices} <= shown
+    html = page.content.decode()
+    assert all(f"{label} ({counts[value]})" in html for value, label in Subscriber.Status.choices)
+    # Counted within the other filters too: the 3 pending ones among those never welcomed.
+    assert "Pending (3)" in admin_client.get(CHANGELIST, {"welcome": "pending"}).content.decode()
+
+
 def test_admins_cannot_add_addresses_that_bypass_the_checks(admin_client):
     assert admin_client.get(CHANGELIST + "add/").status_code == 403
 

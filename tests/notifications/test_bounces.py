@@ -10,6 +10,7 @@ import base64
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 import pytest
 import responses
@@ -18,6 +19,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
 
+from notifications.links import confirm_url
 from notifications.models import Subscriber
 from notifications.services import subscriber_send_welcome, subscriber_subscribe
 from tests.factories import SubscriberFactory
@@ -136,6 +138,28 @@ def test_a_signed_bounce_marks_the_subscriber_bounced_and_it_is_never_emailed_ag
     subscriber_subscribe(email="reader@example.com")
     assert Subscriber.objects.get().status == Subscriber.Status.BOUNCED
     assert sent_mail() == []
+
+
+@pytest.mark.parametrize(
+    ("event", "status"),
+    [(bounce, Subscriber.Status.BOUNCED), (complaint, Subscriber.Status.COMPLAINED)],
+    ids=["bounce", "complaint"],
+)
+def test_a_confirmed_subscriber_that_bounces_or_complains_leaves_the_confirmed_list_for_good(
+    client, settings, sns, cert_server, event, status
+):
+    subscriber = SubscriberFactory(email="reader@example.com", status=Subscriber.Status.CONFIRMED)
+    old_link = urlsplit(confirm_url(subscriber)).path
+
+    assert deliver(client, sns.sign(notification(settings, event("reader@example.com")))).status_code == 200
+
+    subscriber.refresh_from_db()
+    assert subscriber.status == status
+    assert not Subscriber.objects.confirmed().exists()
+    # Neither its old confirmation link nor the form brings it back.
+    client.post(old_link)
+    subscriber_subscribe(email="reader@example.com")
+    assert Subscriber.objects.get().status == status
 
 
 def test_a_signed_complaint_marks_the_subscriber_complained(client, settings, sns, cert_server):

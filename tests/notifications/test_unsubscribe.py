@@ -40,8 +40,9 @@ def test_get_shows_a_confirmation_and_changes_nothing(client):
     assert subscriber.status == Subscriber.Status.PENDING
 
 
-def test_a_one_click_post_from_a_mail_client_unsubscribes_without_csrf_or_cookies(client):
-    subscriber = SubscriberFactory()
+@pytest.mark.parametrize("status", [Subscriber.Status.PENDING, Subscriber.Status.CONFIRMED])
+def test_a_one_click_post_from_a_mail_client_unsubscribes_without_csrf_or_cookies(client, status):
+    subscriber = SubscriberFactory(status=status)
     mail_client = Client(enforce_csrf_checks=True)
 
     answer = mail_client.post(
@@ -54,6 +55,7 @@ def test_a_one_click_post_from_a_mail_client_unsubscribes_without_csrf_or_cookie
     subscriber.refresh_from_db()
     assert subscriber.status == Subscriber.Status.UNSUBSCRIBED
     assert subscriber.unsubscribed_at is not None
+    assert not Subscriber.objects.confirmed().exists()
 
 
 def test_unsubscribing_twice_is_harmless(client):
