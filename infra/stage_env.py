@@ -58,6 +58,7 @@ SOURCES: dict[str, Output | Operator] = {
     "MEDIA_BUCKET": Output("storage", "MediaBucketName"),
     "SES_CONFIGURATION_SET": Output("notifications", "ConfigurationSetName"),
     "SES_EVENTS_TOPIC_ARN": Output("notifications", "MailEventsTopicArn"),
+    "NEWSLETTER_QUEUE_URL": Output("newsletter", "QueueUrl"),
     "TODO_TABLE": Output("todo", "TodoTable"),
     "USER_FILES_BUCKET": Output("todo", "UserFilesBucketName"),
     "COGNITO_USER_POOL_ID": Output("todo", "UserPoolId"),
@@ -134,7 +135,7 @@ def check(stage: str, config: dict[str, Any], *, remote_keys: set[str] | None = 
 
 
 def _zappa_resources(config: dict[str, Any]) -> dict[str, Any]:
-    keys = ("role_arn", "dead_letter_arn", "authorizer", "vpc_config")
+    keys = ("role_arn", "dead_letter_arn", "authorizer", "vpc_config", "events")
     return {key: config[key] for key in keys if key in config}
 
 
@@ -172,6 +173,11 @@ def write(stage: str, cloudformation: Any, settings_file: Path | None = None) ->
     if "dead_letter_arn" in config:
         own["dead_letter_arn"] = output(Output("notifications", "TaskDeadLetterQueueArn"))
         changed.append("dead_letter_arn")
+    if any(event.get("event_source", {}).get("arn") == FROM_STACK for event in config.get("events", [])):
+        # The newsletter's SQS event source: its queue's ARN holds the account id (newsletter.yaml).
+        queue_arn = output(Output("newsletter", "QueueArn"))
+        own["events"] = [_with_queue_arn(event, queue_arn) for event in config["events"]]
+        changed.append("events")
     if "authorizer" in config:
         own["authorizer"] = {**config["authorizer"], "provider_arns": [output(Output("todo", "UserPoolArn"))]}
         changed.append("authorizer")
@@ -188,6 +194,13 @@ def write(stage: str, cloudformation: Any, settings_file: Path | None = None) ->
         changed.append("vpc_config")
     settings_file.write_text(json.dumps(settings, indent=4) + "\n")
     return changed
+
+
+def _with_queue_arn(event: dict[str, Any], queue_arn: str | None) -> dict[str, Any]:
+    source = event.get("event_source", {})
+    if source.get("arn") != FROM_STACK or not queue_arn:
+        return event
+    return {**event, "event_source": {**source, "arn": queue_arn}}
 
 
 def zappa_settings_callback(cli: Any) -> None:

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "corsheaders",
     "todo",
     "notifications",
+    "newsletter",  # after the blog: its admin extends the post admin (new posts by email)
     "myblog.snapstart.SnapStartConfig",  # registers SnapStart's hooks on Lambda
     # Admin sign-in (issue 12): failed-login lockout in the database, TOTP devices of staff.
     "axes",
@@ -289,6 +290,17 @@ CACHES = {
     "shared": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_shared_cache"},
 }
 THROTTLE_CACHE = "shared"
+
+# --- New posts by email (newsletter/) ------------------------------------------------------------
+# The fan-out queue of infra/newsletter.yaml (QueueUrl output): a visible post is queued there in
+# batches of recipients and sent by the blog function's SQS event source (docs/architecture.md, 14).
+NEWSLETTER_QUEUE_URL = env_str(
+    "NEWSLETTER_QUEUE_URL",
+    "" if PRODUCTION else f"{AWS_ENDPOINT_URL}/123456789012/myblog-local-newsletter",
+    required=_BLOG_REQUIRED,
+)
+# SES's maximum send rate of the account (messages per second), kept by each consumer; 0: no pause.
+NEWSLETTER_SEND_RATE = env_int("NEWSLETTER_SEND_RATE", 14)
 
 # --- To-do API (todo/) --------------------------------------------------------------------------
 # Names as infra/todo.yaml declares them for Env=local; production passes the deployed ones.
