@@ -377,6 +377,26 @@ def create_identity_pool(template: Template, logical_id: str) -> str:
     return f"cognito identity pool {name}: created"
 
 
+def create_queue(template: Template, logical_id: str) -> str:
+    """An SQS queue with its timeouts and its redrive to a dead-letter queue declared before it
+    (newsletter.yaml): make run and the tests consume the fan-out queue as Lambda would."""
+    sqs = _client("sqs")
+    name = template.physical_name(logical_id)
+    declared = template.resources[logical_id].get("Properties", {})
+    attributes = {key: str(declared[key]) for key in ("VisibilityTimeout", "MessageRetentionPeriod") if key in declared}
+    if redrive := declared.get("RedrivePolicy"):
+        dead_letters = template.physical_name(redrive["deadLetterTargetArn"]["Fn::GetAtt"][0])
+        dead_url = sqs.get_queue_url(QueueName=dead_letters)["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=dead_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        attributes["RedrivePolicy"] = json.dumps(
+            {"deadLetterTargetArn": arn, "maxReceiveCount": redrive["maxReceiveCount"]}
+        )
+    url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    if attributes:
+        sqs.set_queue_attributes(QueueUrl=url, Attributes=attributes)
+    return f"sqs queue {name}: ready"
+
+
 CREATORS: dict[str, Callable[[Template, str], str]] = {
     "AWS::S3::Bucket": create_bucket,
     "AWS::S3::BucketPolicy": create_bucket_policy,
@@ -387,6 +407,7 @@ CREATORS: dict[str, Callable[[Template, str], str]] = {
     "AWS::Cognito::UserPool": create_user_pool,
     "AWS::Cognito::UserPoolClient": create_user_pool_client,
     "AWS::Cognito::IdentityPool": create_identity_pool,
+    "AWS::SQS::Queue": create_queue,
 }
 
 

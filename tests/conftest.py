@@ -10,8 +10,10 @@ http://127.0.0.1:9/..."), instead of reaching a developer's ``make run`` endpoin
 """
 
 import copy
+import copyreg
 import logging
 import os
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -45,6 +47,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if AWS_FIXTURES.intersection(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.aws)
+
+
+# moto's SQS queues hold a threading.Condition, which deepcopy cannot copy: a copy gets a new one.
+copyreg.pickle(threading.Condition, lambda condition: (threading.Condition, ()))
 
 
 class MotoSnapshot:

@@ -28,7 +28,11 @@ def render_markdown(text: str) -> str:
     event handler, style or ``javascript:`` URL survives. ``h1`` is demoted out of the set:
     the page title is the only ``h1``.
     """
-    html = md.markdown(text, extensions=_EXTENSIONS, output_format="html")
+    return sanitize(md.markdown(text, extensions=_EXTENSIONS, output_format="html"))
+
+
+def sanitize(html: str) -> str:
+    """The one sanitizer of post HTML, for pages and for emails (newsletter/) alike."""
     return nh3.clean(
         html,
         tags=_TAGS,

@@ -46,6 +46,13 @@ class Post(models.Model):
         blank=True,
         help_text="A published post stays hidden until this time. Empty means now when published.",
     )
+    # Read once, when the post becomes visible (newsletter/): unticked, it is published without emailing.
+    email_subscribers = models.BooleanField(
+        "email subscribers",
+        default=True,
+        help_text="Email the post to confirmed subscribers when it becomes visible. Sent once: "
+        "editing or re-publishing never sends it again.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

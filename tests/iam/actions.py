@@ -160,9 +160,17 @@ def _lambda_invoke(params: dict[str, Any]) -> list[IamRequest]:
     return [IamRequest("lambda:InvokeFunction", name)]
 
 
-def _sqs_send(params: dict[str, Any]) -> list[IamRequest]:
-    path = urlparse(params["QueueUrl"]).path.strip("/").split("/")
-    return [IamRequest("sqs:SendMessage", f"arn:aws:sqs:{REGION}:{path[-2]}:{path[-1]}")]
+def _sqs(action: str) -> Callable[[dict[str, Any]], list[IamRequest]]:
+    """An SQS call on the queue its QueueUrl names (SendMessageBatch is sqs:SendMessage)."""
+
+    def requests(params: dict[str, Any]) -> list[IamRequest]:
+        path = urlparse(params["QueueUrl"]).path.strip("/").split("/")
+        return [IamRequest(action, f"arn:aws:sqs:{REGION}:{path[-2]}:{path[-1]}")]
+
+    return requests
+
+
+_sqs_send = _sqs("sqs:SendMessage")
 
 
 def _sns_publish(params: dict[str, Any]) -> list[IamRequest]:
@@ -220,6 +228,12 @@ OPERATIONS: dict[tuple[str, str], Callable[[dict[str, Any]], list[IamRequest]]] 
     ("lambda", "Invoke"): _lambda_invoke,
     ("sqs", "SendMessage"): _sqs_send,
     ("sqs", "SendMessageBatch"): _sqs_send,
+    ("sqs", "ReceiveMessage"): _sqs("sqs:ReceiveMessage"),
+    ("sqs", "DeleteMessage"): _sqs("sqs:DeleteMessage"),
+    ("sqs", "DeleteMessageBatch"): _sqs("sqs:DeleteMessage"),
+    ("sqs", "ChangeMessageVisibility"): _sqs("sqs:ChangeMessageVisibility"),
+    ("sqs", "ChangeMessageVisibilityBatch"): _sqs("sqs:ChangeMessageVisibility"),
+    ("sqs", "GetQueueAttributes"): _sqs("sqs:GetQueueAttributes"),
     ("sns", "Publish"): _sns_publish,
     ("cognito-idp", "GetUser"): _no_iam,
     ("cognito-idp", "InitiateAuth"): _no_iam,

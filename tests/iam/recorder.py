@@ -46,7 +46,7 @@ LOCAL_ONLY = {
 DEVELOPER_TOOLS = {"todo/management/commands/cognito_user.py": "a developer's command, run with their own credentials"}
 # Repository folders whose calls are the tests' own or the operator's, never a Lambda's.
 _NOT_PRODUCTION = {"tests": "test code", "infra": "local bootstrap and operator tools", "scripts": "operator scripts"}
-_OWNER = {"todo": "todo", "myblog": "blog", "media": "blog", "notifications": "blog"}
+_OWNER = {"todo": "todo", "myblog": "blog", "media": "blog", "notifications": "blog", "newsletter": "blog"}
 
 
 @dataclass(frozen=True)
