@@ -2,10 +2,12 @@
 
 import csv
 import io
+from urllib.parse import urlsplit
 
 import pytest
 from django.utils import timezone
 
+from notifications.links import confirm_url
 from notifications.models import Subscriber
 from tests.factories import StaffFactory, SubscriberFactory, offered_actions, staff_with
 
@@ -106,6 +108,18 @@ def test_the_change_page_shows_the_subscriber_and_lets_an_admin_change_the_statu
     subscriber.refresh_from_db()
     assert subscriber.status == Subscriber.Status.PENDING
     assert subscriber.email == "reader@example.com"
+
+
+def test_staff_marking_an_address_unsubscribed_makes_its_old_confirmation_link_useless(admin_client):
+    subscriber = SubscriberFactory(email="reader@example.com")
+    link = urlsplit(confirm_url(subscriber)).path
+
+    admin_client.post(f"{CHANGELIST}{subscriber.pk}/change/", {"status": "unsubscribed"})
+    admin_client.post(f"{CHANGELIST}{subscriber.pk}/change/", {"status": "pending"})
+
+    assert admin_client.post(link).status_code == 404
+    subscriber.refresh_from_db()
+    assert subscriber.status == Subscriber.Status.PENDING
 
 
 def test_view_only_staff_can_neither_resend_the_welcome_email_nor_export_the_list(client, sent_mail):
