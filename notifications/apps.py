@@ -6,6 +6,6 @@ class NotificationsConfig(AppConfig):
     verbose_name = "Subscribers"
 
     def ready(self) -> None:
-        from notifications import receivers
+        from notifications import checks, receivers  # noqa: F401 - checks registers itself on import
 
         receivers.connect()

@@ -58,6 +58,17 @@ def test_a_one_click_post_from_a_mail_client_unsubscribes_without_csrf_or_cookie
     assert not Subscriber.objects.confirmed().exists()
 
 
+def test_a_one_click_post_as_multipart_form_data_unsubscribes_too():
+    # RFC 8058 3.1: the mail client SHOULD send multipart/form-data (Django's test client default).
+    subscriber = SubscriberFactory(status=Subscriber.Status.CONFIRMED)
+
+    answer = Client(enforce_csrf_checks=True).post(url(subscriber), {"List-Unsubscribe": "One-Click"})
+
+    assert answer.status_code == 200
+    subscriber.refresh_from_db()
+    assert subscriber.status == Subscriber.Status.UNSUBSCRIBED
+
+
 def test_unsubscribing_twice_is_harmless(client):
     subscriber = SubscriberFactory()
 
@@ -140,3 +151,19 @@ def test_subscribing_again_needs_a_post_with_a_known_token(client):
     assert client.post(f"/unsubscribe/{'x' * 43}/resubscribe/").status_code == 404
     subscriber.refresh_from_db()
     assert subscriber.status == Subscriber.Status.UNSUBSCRIBED
+
+
+@pytest.mark.parametrize(
+    ("site_url", "errors"),
+    [("https://blog.example.com", []), ("http://blog.example.com", ["notifications.E001"])],
+)
+def test_a_deploy_check_refuses_a_site_url_whose_unsubscribe_links_mail_clients_cannot_one_click(
+    settings, site_url, errors
+):
+    from django.core.checks import run_checks
+
+    settings.SITE_URL = site_url
+
+    found = [error.id for error in run_checks(include_deployment_checks=True, tags=["notifications"])]
+
+    assert found == errors
