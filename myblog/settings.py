@@ -47,7 +47,7 @@ SITE_DESCRIPTION = env_str("SITE_DESCRIPTION", "Notes on building software that 
 
 INSTALLED_APPS = [
     # django.contrib.admin with StaffAdminSite as admin.site: second factor, enrolment (issue 12).
-    "myblog.core.admin_apps.StaffAdminConfig",
+    "myblog.admin_apps.StaffAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -367,14 +367,14 @@ if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
-# Admin sign-in (myblog/core/admin_auth.py, README "Security"). django-axes counts failed sign-ins
+# Admin sign-in (myblog/admin_auth.py, README "Security"). django-axes counts failed sign-ins
 # in the database, so every Lambda instance sees the same count, per username and client address:
 # the address AWS saw (notifications/throttling.py), never X-Forwarded-For, which clients write.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_CLIENT_IP_CALLABLE = "myblog.core.admin_auth.sign_in_address"
-AXES_LOCKOUT_CALLABLE = "myblog.core.admin_auth.locked_out"
+AXES_CLIENT_IP_CALLABLE = "myblog.admin_auth.sign_in_address"
+AXES_LOCKOUT_CALLABLE = "myblog.admin_auth.locked_out"
 AXES_RESET_ON_SUCCESS = True
 # A second factor (TOTP) for staff: whoever has set one up must give its code. In production every
 # staff member must: a guessed, reused or phished password alone must not publish posts or export

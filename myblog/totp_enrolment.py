@@ -26,7 +26,7 @@ from django.views.decorators.csrf import csrf_protect
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from myblog.core.admin_auth import confirmed_device
+from myblog.admin_auth import confirmed_device
 
 DEVICE_NAME = "Authenticator app"
 

@@ -7,4 +7,4 @@ from django.contrib.admin.apps import AdminConfig
 
 
 class StaffAdminConfig(AdminConfig):
-    default_site = "myblog.core.admin_auth.StaffAdminSite"
+    default_site = "myblog.admin_auth.StaffAdminSite"

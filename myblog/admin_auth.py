@@ -5,7 +5,7 @@
   AXES_COOLOFF_TIME; the client address is the one AWS saw (sign_in_address).
 - Staff with a confirmed TOTP device (django-otp) must give its current code with their
   password; with ADMIN_REQUIRE_TOTP every staff member must, and one without a device gets only
-  the enrolment page (totp_enrolment.py) until they have added one.
+  the enrolment page (myblog/totp_enrolment.py) until they have added one.
 """
 
 from typing import Any
@@ -131,7 +131,7 @@ class StaffAdminSite(AdminSite):
         return response
 
     def get_urls(self) -> list[URLResolver | URLPattern]:
-        from myblog.core.totp_enrolment import enrol
+        from myblog.totp_enrolment import enrol
 
         return [path("two-factor/", enrol, {"site": self}, name="totp_enrol"), *super().get_urls()]
 
