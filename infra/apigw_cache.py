@@ -68,8 +68,10 @@ PLANS = {
     "blog": CachePlan(
         # Pages (?page, ?tag), API (?search, ?page_size), sitemap (?p), schema (?format, ?lang).
         query_strings=("page", "tag", "search", "page_size", "p", "format", "lang"),
-        # Readers send no cookie and share entries; a signed-in admin gets their own.
-        headers=("Cookie", *_ANSWER_HEADERS),
+        # Readers send no cookie and share entries; a signed-in admin gets their own. The origin
+        # secret CloudFront adds (cdn.yaml): without it the app answers 403, which must never be
+        # kept where CloudFront's requests would find it (myblog/core/origin.py).
+        headers=("Cookie", "X-Origin-Verify", *_ANSWER_HEADERS),
         uncached=("admin", "healthz", "unsubscribe"),
     ),
     "todo": CachePlan(

@@ -54,6 +54,11 @@ SOURCES: dict[str, Output | Operator] = {
     "DATABASE_URL": Operator("postgres://myblog:<password>@<database.yaml WriterEndpoint>:5432/myblog"),
     "SITE_URL": Operator("the blog's public origin, e.g. https://blog.example.com"),
     "EMAIL_FROM": Operator("a From address of the SES identity (notifications.yaml MailDomain)"),
+    # The blog's only entrance is CloudFront (myblog/core/origin.py): the same value as cdn.yaml's OriginSecret.
+    "CDN_ORIGIN_SECRET": Operator(
+        "the OriginSecret given to cdn.yaml (python -c 'import secrets; print(secrets.token_urlsafe(32))'); "
+        "new,old while rotating"
+    ),
     "CDN_DOMAIN": Output("cdn", "DistributionDomainName"),
     "MEDIA_BUCKET": Output("storage", "MediaBucketName"),
     "SES_CONFIGURATION_SET": Output("notifications", "ConfigurationSetName"),
@@ -80,7 +85,8 @@ def required_variables(service: str) -> list[str]:
     """What production settings require for this service: imported in a fresh process with every
     known variable set, so the registry of myblog.env sees each required one."""
     env = {"PATH": os.environ.get("PATH", ""), "DJANGO_ENV": "production", "SERVICE": service}
-    env |= {name: "placeholder" for name in SOURCES} | {"DATABASE_URL": "sqlite://:memory:"}
+    # Long enough for the settings that refuse short secrets (CDN_ORIGIN_SECRET: 32 characters).
+    env |= {name: "placeholder" * 4 for name in SOURCES} | {"DATABASE_URL": "sqlite://:memory:"}
     code = "import json, myblog.settings, myblog.env; print(json.dumps(sorted(myblog.env.REQUIRED)))"
     command = [sys.executable, "-c", code]  # our interpreter, a fixed script
     result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)  # noqa: S603

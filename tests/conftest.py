@@ -167,6 +167,9 @@ def _test_settings(settings: Any) -> None:
     settings.CACHE_MAX_AGE = 60
     settings.CACHE_S_MAXAGE = 600
     settings.RELEASE = "test"
+    # Absolute URLs are built from the public origin, never the request (myblog/core/origin.py):
+    # the test client's host, as most tests request pages from it.
+    settings.SITE_URL = "http://testserver"
     # Django's default hasher takes ~0.3 s per password by design (admin_client, logins); the
     # tests check who may log in, not the hasher.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,21 +1,48 @@
 """Public read-only REST API of the blog."""
 
 from django.db.models import QuerySet
+from django.utils.encoding import escape_uri_path
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import filters, generics, serializers
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from media.models import Photo
 from myblog.blog.embeds import attach_bodies
 from myblog.blog.models import Post
 from myblog.blog.selectors import post_list_visible
 from myblog.core.http_errors import ErrorSerializer
+from myblog.core.origin import public_url
 
 
 class PostPagination(PageNumberPagination):
     page_size = 10
     page_size_query_param = "page_size"
     max_page_size = 100
+    # What the list reads besides the page; nothing else of the request reaches its links, which
+    # are at the public origin (myblog/core/origin.py): API Gateway's cache keys only on the query
+    # strings the blog reads, so a link that repeated another would be served to everyone.
+    kept_query_params = ("page_size", "search", "tag")
+
+    def _list_url(self) -> str:
+        assert self.request is not None  # paginate_queryset() set it, before any link is asked for
+        params = self.request.query_params
+        kept = {name: params[name] for name in self.kept_query_params if name in params}
+        return public_url(escape_uri_path(self.request.path), kept)
+
+    def get_next_link(self) -> str | None:
+        if self.page is None or not self.page.has_next():
+            return None
+        return replace_query_param(self._list_url(), self.page_query_param, self.page.next_page_number())
+
+    def get_previous_link(self) -> str | None:
+        if self.page is None or not self.page.has_previous():
+            return None
+        number = self.page.previous_page_number()
+        url = self._list_url()
+        if number == 1:
+            return remove_query_param(url, self.page_query_param)
+        return replace_query_param(url, self.page_query_param, number)
 
 
 class RenditionSerializer(serializers.Serializer):
@@ -44,7 +71,7 @@ class PostSerializer(serializers.ModelSerializer):
         fields = ["slug", "title", "summary", "url", "author", "tags", "cover_photo", "publish_at", "updated_at"]
 
     def get_url(self, post: Post) -> str:
-        return self.context["request"].build_absolute_uri(post.get_absolute_url())
+        return public_url(post.get_absolute_url())
 
     def get_author(self, post: Post) -> str:
         return post.author.get_full_name() or post.author.get_username()

@@ -2,18 +2,29 @@ from datetime import datetime
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
-from django.urls import reverse_lazy
+from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
 from myblog.blog.embeds import attach_bodies
 from myblog.blog.models import Post
 from myblog.blog.selectors import post_list_visible
+from myblog.core.origin import public_url
 
 
 class LatestPostsFeed(Feed):
+    """The Atom feed. Every link (and so every id) is absolute at the public origin: Django would
+    otherwise put the request's host in front of them (myblog/core/origin.py)."""
+
     feed_type = Atom1Feed
-    link = reverse_lazy("post-index")
-    feed_url = reverse_lazy("feed")
+
+    def link(self) -> str:
+        return public_url(reverse("post-index"))
+
+    def feed_url(self) -> str:
+        return public_url(reverse("feed"))
+
+    def item_link(self, item: Post) -> str:
+        return public_url(item.get_absolute_url())
 
     def title(self) -> str:
         return settings.SITE_NAME

@@ -40,6 +40,7 @@ def cdn(env: str = "production", **parameters: str) -> Template:
         "MediaBucketRegionalDomainName": f"{bucket}.s3.us-east-1.amazonaws.com",
         "BlogApiDomainName": "abc123.execute-api.us-east-1.amazonaws.com",
         "BlogApiOriginPath": f"/{env}",
+        "OriginSecret": "0123456789abcdefghijklmnopqrstuvwxyzABCDEFG",
     }
     return load("cdn.yaml", **{**defaults, **parameters})
 

@@ -249,6 +249,7 @@ def deployed(template: str, env: str, region: str) -> Template:
         "MediaBucketName": media,
         "MediaBucketRegionalDomainName": f"{media}.s3.{region}.amazonaws.com",
         "BlogApiDomainName": f"a1b2c3d4e5.execute-api.{region}.amazonaws.com",
+        "OriginSecret": "0123456789abcdefghijklmnopqrstuvwxyzABCDEFG",
         "OriginDomainName": "updates.example.com",
         "MailDomain": "blog.example.com",
         "EventsEndpoint": "https://blog.example.com/notifications/ses-events/",

@@ -87,6 +87,7 @@ def remote_env() -> dict[str, str]:
         "ALLOWED_HOSTS": f"{API_HOST},{CUSTOM_HOST}",
         "SITE_URL": f"https://{CUSTOM_HOST}",
         "EMAIL_FROM": f"MyBlog <newsletter@{CUSTOM_HOST}>",
+        "CDN_ORIGIN_SECRET": secrets.token_urlsafe(32),
     }
 
 
@@ -122,6 +123,8 @@ def cold_start(zappa_settings: ModuleType, remote_env: dict[str, str], aws_endpo
 def _served_hosts(settings: Any) -> None:
     # The hosts API Gateway puts in the Host header; anything else Django answers with 400.
     settings.ALLOWED_HOSTS = [API_HOST, CUSTOM_HOST]
+    # Where absolute URLs point, whichever host was asked (myblog/core/origin.py).
+    settings.SITE_URL = f"https://{CUSTOM_HOST}"
 
 
 # --- Requests and answers ---------------------------------------------------------------------
@@ -308,12 +311,12 @@ def test_a_path_without_its_trailing_slash_redirects_within_the_stage(
 
 
 @pytest.mark.parametrize("host", HOSTS)
-def test_api_links_lead_back_through_the_same_host_and_stage(
+def test_api_links_lead_to_the_public_origin_whichever_host_was_asked(
     make_event: EventMaker, invoke: Callable[[Event], Answer], host: str
 ) -> None:
     newer = PostFactory()
     older = PostFactory(publish_at=newer.publish_at - timedelta(days=1))
-    base = f"https://{host}{stage_prefix(host)}"
+    base = f"https://{CUSTOM_HOST}"
 
     first = invoke(make_event("/api/blog/posts/", host=host, query={"page_size": "1"})).json()
     second = follow(first["next"], make_event, invoke).json()
@@ -328,11 +331,11 @@ def test_api_links_lead_back_through_the_same_host_and_stage(
 
 
 @pytest.mark.parametrize("host", HOSTS)
-def test_feed_links_lead_back_through_the_same_host_and_stage(
+def test_feed_links_lead_to_the_public_origin_whichever_host_was_asked(
     make_event: EventMaker, invoke: Callable[[Event], Answer], host: str
 ) -> None:
     post = PostFactory()
-    base = f"https://{host}{stage_prefix(host)}"
+    base = f"https://{CUSTOM_HOST}"
 
     feed = ET.fromstring(invoke(make_event("/feed/", host=host)).body)
 
@@ -408,23 +411,25 @@ def test_a_cold_start_gives_django_everything_production_mode_requires(
     assert result.returncode == 0, result.stderr
 
 
-def test_behind_the_cdn_links_use_the_viewers_host_without_the_stage(
+def test_behind_the_cdn_links_lead_to_the_public_origin_without_the_stage(
     make_event: EventMaker, invoke: Callable[[Event], Answer], settings: Any
 ) -> None:
     cdn_host = "d111111abcdef8.cloudfront.net"
+    secret = secrets.token_urlsafe(32)
     settings.USE_X_FORWARDED_HOST = True
-    settings.ALLOWED_HOSTS = [API_HOST, cdn_host]
+    settings.ALLOWED_HOSTS = [API_HOST, cdn_host, CUSTOM_HOST]
+    settings.CDN_ORIGIN_SECRETS = [secret]
     post = PostFactory()
-    # CloudFront reaches the stage through its origin path and names the viewer's host.
-    via_cdn = {"X-Forwarded-Host": cdn_host}
+    # CloudFront reaches the stage through its origin path, names the viewer's host and proves
+    # itself with the origin secret (infra/cdn.yaml).
+    via_cdn = {"X-Forwarded-Host": cdn_host, "X-Origin-Verify": secret}
 
     page = invoke(make_event(f"/posts/{post.slug}/", host=API_HOST, headers=via_cdn))
     api = invoke(make_event("/api/blog/posts/", host=API_HOST, headers=via_cdn))
 
     links = page_urls(page).links
-    assert "/feed/" in links and f"https://{cdn_host}/posts/{post.slug}/" in links
+    assert "/feed/" in links and f"https://{CUSTOM_HOST}/posts/{post.slug}/" in links
     assert [url for url in links if url.startswith(f"/{STAGE}/")] == []
-    assert api.json()["results"][0]["url"] == f"https://{cdn_host}/posts/{post.slug}/"
-    # Straight to API Gateway, the stage stays in every link.
-    direct = invoke(make_event("/api/blog/posts/", host=API_HOST))
-    assert direct.json()["results"][0]["url"] == f"https://{API_HOST}/{STAGE}/posts/{post.slug}/"
+    assert api.json()["results"][0]["url"] == f"https://{CUSTOM_HOST}/posts/{post.slug}/"
+    # Straight to API Gateway, nothing is served: CloudFront is the only way in.
+    assert invoke(make_event("/api/blog/posts/", host=API_HOST)).status == 403

@@ -443,6 +443,8 @@ def put_remote_env(aws: LocalAws, stage_config: dict[str, Any], values: dict[str
 
 
 EDITOR = ("editor", "Rehearsal-Editor-Passw0rd")
+# The editor's authenticator app: production requires a TOTP code of staff (ADMIN_REQUIRE_TOTP).
+EDITOR_TOTP_KEY = "3132333435363738393031323334353637383930"
 SEED = """
 import django
 django.setup()
@@ -452,6 +454,8 @@ from django.utils import timezone
 from myblog.blog.models import Post
 
 author = get_user_model().objects.create_superuser("editor", "editor@example.com", "{password}")
+from django_otp.plugins.otp_totp.models import TOTPDevice
+TOTPDevice.objects.create(user=author, name="phone", key="{totp_key}", confirmed=True)
 post = Post.objects.create(
     slug="first-deploy", title="The first deploy", summary="What the rehearsal proves.",
     body="## Rehearsed\\n\\nEvery *flow* ran with the role's credentials.", author=author,
@@ -479,7 +483,7 @@ def prepare_database(aws: LocalAws, database: Path) -> None:
     env = manage_environment(aws, database)
     for args in (["migrate", "--noinput", "-v", "0"], ["createcachetable"]):
         _run([sys.executable, "manage.py", *args], env)
-    _run([sys.executable, "-c", SEED.format(password=EDITOR[1])], env)
+    _run([sys.executable, "-c", SEED.format(password=EDITOR[1], totp_key=EDITOR_TOTP_KEY)], env)
 
 
 def collect_static(aws: LocalAws, database: Path) -> None:

@@ -11,9 +11,20 @@ from datetime import UTC, datetime
 
 import pytest
 import requests
+from django_otp.oath import totp
 from PIL import Image
 
-from tests.rehearsal.harness import BLOG_HOST, CDN_DOMAIN, EDITOR, ENV, STAGES, LambdaFunction, Rehearsal, function_name
+from tests.rehearsal.harness import (
+    BLOG_HOST,
+    CDN_DOMAIN,
+    EDITOR,
+    EDITOR_TOTP_KEY,
+    ENV,
+    STAGES,
+    LambdaFunction,
+    Rehearsal,
+    function_name,
+)
 
 # Slow (one local AWS and two packaged functions per session): `make rehearse`, not `make test`.
 pytestmark = pytest.mark.rehearse
@@ -117,7 +128,13 @@ def test_an_editor_uploads_a_photo_through_the_admin_and_the_s3_event_makes_its_
         "POST",
         "/admin/login/",
         headers=origin | {"Cookie": f"csrftoken={csrf}"},
-        form={"csrfmiddlewaretoken": form_token[1], "username": EDITOR[0], "password": EDITOR[1], "next": "/admin/"},
+        form={
+            "csrfmiddlewaretoken": form_token[1],
+            "username": EDITOR[0],
+            "password": EDITOR[1],
+            "otp_token": f"{totp(bytes.fromhex(EDITOR_TOTP_KEY)):06d}",  # the code of the editor's app now
+            "next": "/admin/",
+        },
     )
     assert logged_in.status == 302, logged_in.text()[:2000]
     cookie = f"csrftoken={csrf}; sessionid={logged_in.cookies['sessionid']}"
