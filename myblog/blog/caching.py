@@ -23,6 +23,8 @@ from myblog.core.db_router import public_reads
 View = Callable[..., HttpResponse]
 # This process's own memory (locmem): rendered pages and the freshness of the moment.
 LOCAL_CACHE = "default"
+# Where request_freshness keeps what it read, on the request itself.
+_REQUEST_FRESHNESS = "_myblog_freshness"
 
 
 def current_freshness() -> Freshness:
@@ -33,6 +35,25 @@ def current_freshness() -> Freshness:
     return cast(
         Freshness, caches[LOCAL_CACHE].get_or_set("myblog:freshness", blog_freshness, settings.PUBLIC_FRESHNESS_TTL)
     )
+
+
+def request_freshness(request: HttpRequest) -> Freshness:
+    """The blog's freshness as this request sees it: read once per request, by whoever asks first
+    (myblog.blog.page_cache, before the middleware, or public_cache), so both agree on the version."""
+    known: Freshness | None = getattr(request, _REQUEST_FRESHNESS, None)
+    if known is None:
+        known = current_freshness()
+        setattr(request, _REQUEST_FRESHNESS, known)
+    return known
+
+
+def page_version(request: HttpRequest, freshness: Freshness) -> str:
+    """The version of the page at this URL for this state of the blog and this release: its ETag.
+
+    myblog.blog.page_cache compares it with the ETag of a kept answer, so both must agree.
+    """
+    key = f"{settings.RELEASE}|{request.build_absolute_uri()}|{freshness.token}"
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
 def render_once(view: View, version: str, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
@@ -73,9 +94,8 @@ def public_cache(view: View) -> View:
                 return view(request, *args, **kwargs)
             return HttpResponseNotAllowed(["GET", "HEAD"])
         with public_reads():
-            freshness = current_freshness()
-            key = f"{settings.RELEASE}|{request.build_absolute_uri()}|{freshness.token}"
-            version = hashlib.sha256(key.encode()).hexdigest()[:32]
+            freshness = request_freshness(request)
+            version = page_version(request, freshness)
             etag = quote_etag(version)
             last_modified = int(freshness.last_modified.timestamp()) if freshness.last_modified else None
             response = get_conditional_response(request, etag=etag, last_modified=last_modified)
