@@ -75,7 +75,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: the request's ids are on every log line of the request, and its answer says X-Request-Id.
     "myblog.core.observability.RequestIdMiddleware",
-    "myblog.core.middleware.CdnScriptPrefixMiddleware",
+    # Refuses what did not come through CloudFront, serves the rest at SITE_URL (myblog/core/origin.py).
+    "myblog.core.origin.CloudFrontOnlyMiddleware",
     # Answers a public page already rendered for the unchanged blog, with the headers everything
     # below gave it, without running the rest; keeps what the rest answers (myblog/blog/page_cache.py).
     "myblog.blog.page_cache.PageCacheMiddleware",
@@ -360,6 +361,12 @@ X_FRAME_OPTIONS = "DENY"
 # Behind the CDN the viewer's host arrives as X-Forwarded-Host (set by cdn.yaml's function, so a
 # viewer cannot choose it); it is still checked against ALLOWED_HOSTS, which must list the CDN's.
 USE_X_FORWARDED_HOST = env_bool("USE_X_FORWARDED_HOST", PRODUCTION)
+# One way into the blog (myblog/core/origin.py, decision 13): CloudFront sends one of these as
+# X-Origin-Verify (infra/cdn.yaml OriginSecret); anything else is refused. Comma-separated to
+# rotate: old and new accepted until the distribution sends the new one. Kept in remote_env only.
+CDN_ORIGIN_SECRETS = env_list("CDN_ORIGIN_SECRET", [], required=_BLOG_REQUIRED)
+if PRODUCTION and any(len(secret) < 32 for secret in CDN_ORIGIN_SECRETS):
+    raise ImproperlyConfigured("Each CDN_ORIGIN_SECRET value must be at least 32 characters (secrets.token_urlsafe(32)).")
 if PRODUCTION:
     # API Gateway and CloudFront speak HTTPS to the world and tell Django so.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -3,6 +3,7 @@
 from collections.abc import Callable
 
 import pytest
+from django.conf import settings as project_settings
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.test import Client, RequestFactory
@@ -199,6 +200,23 @@ def test_a_kept_page_is_read_again_after_s_maxage(client, stack, settings, post,
     now[0] += 1
     client.get("/")
     assert stack == ["GET /", "GET /"]
+
+
+def test_the_page_cache_comes_after_the_request_id_and_the_origin_check_and_before_the_rest():
+    middleware = list(project_settings.MIDDLEWARE)
+    position = middleware.index("myblog.blog.page_cache.PageCacheMiddleware")
+    assert middleware[:position] == [
+        "myblog.core.observability.RequestIdMiddleware",
+        "myblog.core.origin.CloudFrontOnlyMiddleware",
+    ]
+
+
+def test_a_request_that_did_not_come_through_cloudfront_never_gets_a_kept_answer(client, stack, settings, post):
+    settings.CDN_ORIGIN_SECRETS = ["origin-secret"]
+    assert client.get("/", HTTP_X_ORIGIN_VERIFY="origin-secret").status_code == 200
+    assert client.get("/").status_code == 403
+    assert client.get("/", HTTP_X_ORIGIN_VERIFY="origin-secret").status_code == 200
+    assert stack == ["GET /"]
 
 
 # --- The middleware alone, in front of a stand-in for the rest of the stack -------------------------
