@@ -1,6 +1,7 @@
 """The welcome email goes through SES (the local moto endpoint) exactly once per subscriber."""
 
 import json
+import re
 import threading
 import time
 from types import SimpleNamespace
@@ -13,6 +14,7 @@ from django.core.management import CommandError, call_command
 from django.db import OperationalError, connections
 from django_ses import SESBackend
 
+from notifications.emails import welcome_email
 from notifications.models import Subscriber
 from notifications.services import WelcomeEmailFailed, subscriber_send_welcome, subscriber_subscribe
 from tests.factories import SubscriberFactory
@@ -234,3 +236,24 @@ def test_on_lambda_the_email_is_an_async_invocation_whose_payload_runs_the_task_
     zappa.asynchronous.route_lambda_task(payload, None)
     zappa.asynchronous.route_lambda_task(payload, None)
     assert len(sent_mail()) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("site_name", ["MyBlog", 'Evil <script>alert(1)</script> & "Co"'])
+def test_the_welcome_email_body_is_what_the_pages_sanitizer_keeps(settings, site_name):
+    from django.test.html import parse_html
+
+    from myblog.blog.markdown import sanitize
+
+    settings.SITE_URL = "https://blog.example.com"
+    settings.SITE_NAME = site_name
+    settings.SITE_DESCRIPTION = "Notes <img src=x onerror=alert(1)> on software."
+    message = welcome_email(SubscriberFactory(email="reader@example.com"))
+    [(html, _)] = message.alternatives
+
+    body = re.search(r"<body>(.*)</body>", html, re.DOTALL).group(1).strip()
+
+    # The same document once parsed (the sanitizer writes " in text where Django's escaping wrote &quot;).
+    assert parse_html(sanitize(body)) == parse_html(body)
+    assert "<script" not in body and "<img" not in body
+    assert "https://blog.example.com/subscribe/confirm/" in body
