@@ -430,6 +430,7 @@ def remote_env(service: str, database: Path) -> dict[str, str]:
     values = {"SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": f"{API_HOST},{BLOG_HOST}"}
     if service == "blog":
         values |= {
+            "CDN_ORIGIN_SECRET": ORIGIN_SECRET,
             "DATABASE_URL": f"sqlite:///{database}",
             "SITE_URL": f"https://{BLOG_HOST}",
             "EMAIL_FROM": f"MyBlog <newsletter@{BLOG_HOST}>",
@@ -442,6 +443,8 @@ def put_remote_env(aws: LocalAws, stage_config: dict[str, Any], values: dict[str
     aws.client("s3").put_object(Bucket=location.netloc, Key=location.path.lstrip("/"), Body=json.dumps(values))
 
 
+# What CloudFront sends the blog as X-Origin-Verify (cdn.yaml OriginSecret); the stage refuses the rest.
+ORIGIN_SECRET = secrets.token_urlsafe(32)
 EDITOR = ("editor", "Rehearsal-Editor-Passw0rd")
 # The editor's authenticator app: production requires a TOTP code of staff (ADMIN_REQUIRE_TOTP).
 EDITOR_TOTP_KEY = "3132333435363738393031323334353637383930"

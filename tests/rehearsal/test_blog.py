@@ -20,6 +20,7 @@ from tests.rehearsal.harness import (
     EDITOR,
     EDITOR_TOTP_KEY,
     ENV,
+    ORIGIN_SECRET,
     STAGES,
     LambdaFunction,
     Rehearsal,
@@ -31,8 +32,13 @@ pytestmark = pytest.mark.rehearse
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 MEDIA_BUCKET = f"myblog-{ENV}-media"
-# CloudFront passes the viewer's host as X-Forwarded-Host and appends to X-Forwarded-For.
-VIA_CDN = {"X-Forwarded-Host": BLOG_HOST, "X-Forwarded-For": "203.0.113.9, 130.176.0.10"}
+# CloudFront passes the viewer's host as X-Forwarded-Host, appends to X-Forwarded-For and proves
+# itself with the origin secret (cdn.yaml), without which the blog answers 403.
+VIA_CDN = {
+    "X-Forwarded-Host": BLOG_HOST,
+    "X-Forwarded-For": "203.0.113.9, 130.176.0.10",
+    "X-Origin-Verify": ORIGIN_SECRET,
+}
 
 
 def query(rehearsal: Rehearsal, sql: str, *args: object) -> list[tuple]:
