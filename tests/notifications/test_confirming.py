@@ -61,6 +61,16 @@ def test_the_link_in_the_welcome_email_asks_with_a_button_then_confirms(settings
     assert len(sent_mail()) == 1  # confirming sends nothing more
 
 
+def test_a_link_whose_colons_a_mail_client_percent_encoded_still_confirms(client):
+    subscriber = SubscriberFactory()
+    path = urlsplit(confirm_url(subscriber)).path
+
+    assert client.post(path.replace(":", "%3A")).status_code == 200
+
+    subscriber.refresh_from_db()
+    assert subscriber.status == Subscriber.Status.CONFIRMED
+
+
 def test_opening_the_link_without_pressing_the_button_confirms_nothing(client):
     subscriber = SubscriberFactory()
     path = urlsplit(confirm_url(subscriber)).path

@@ -7,9 +7,9 @@ from notifications.services import WelcomeEmailFailed, subscriber_send_welcome
 
 class Command(BaseCommand):
     help = (
-        "Send the welcome email to every active subscriber who has not had it (the async task "
-        "failed even after Lambda's retries). Safe to repeat and to run while tasks run: each "
-        "send is claimed first."
+        "Send the welcome email (which asks to confirm) to every pending subscriber who has not had "
+        "it (the async task failed even after Lambda's retries). Safe to repeat and to run while "
+        "tasks run: each send is claimed first."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
