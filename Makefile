@@ -56,12 +56,20 @@ $(IAM_STAMP): tests/iam/package.json tests/iam/package-lock.json | node-deps
 	@cd tests/iam && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-test: $(STAMP) lint browser-deps $(IAM_STAMP)
+# The TypeScript client's pinned toolchain (openapi-typescript, openapi-fetch, tsc) in clients/ts/node_modules.
+TS_CLIENT_STAMP := clients/ts/node_modules/.installed-$(shell cat clients/ts/package.json clients/ts/package-lock.json | cksum | cut -d' ' -f1)
+
+$(TS_CLIENT_STAMP): clients/ts/package.json clients/ts/package-lock.json | node-deps
+	@echo "Installing the TypeScript client's pinned npm packages into clients/ts/node_modules ..."
+	@cd clients/ts && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+test: $(STAMP) lint browser-deps $(IAM_STAMP) $(TS_CLIENT_STAMP)
 	$(PY) -m pytest -m "not rehearse" --durations=15
 
 # The edit-test loop: no lint, no browser, no slow tests (markers: pyproject.toml).
 .PHONY: test-fast
-test-fast: $(STAMP) $(IAM_STAMP)
+test-fast: $(STAMP) $(IAM_STAMP) $(TS_CLIENT_STAMP)
 	$(PY) -m pytest -m "not rehearse and not slow and not browser"
 
 # One Lambda zip per stage of zappa_settings.json (or STAGES="dev production") in build/,
@@ -97,8 +105,9 @@ bench: $(STAMP) bench-deps
 	$(PY) -m benchmarks.chart
 
 # The OpenAPI schemas (clients/schemas/) and the typed Python clients generated from them
-# (clients/myblog_client/, clients/mytodolist_client/); tests/test_sdk.py fails on any drift.
-sdk: $(STAMP)
+# (clients/myblog_client/, clients/mytodolist_client/), and the TypeScript client's types
+# (clients/ts/src/generated/); tests/test_sdk.py fails on any drift.
+sdk: $(STAMP) $(TS_CLIENT_STAMP)
 	$(PY) scripts/generate_sdk.py
 
 # Lighthouse and axe-core on `/` and a post page of the seeded site (README "Page audits"); .ci/run
@@ -119,4 +128,4 @@ audit: $(STAMP) browser-deps $(AUDIT_STAMP)
 	$(PY) audit/run_audit.py
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles test-artifacts audit/node_modules tests/iam/node_modules
+	rm -rf $(VENV) db.sqlite3 staticfiles test-artifacts audit/node_modules tests/iam/node_modules clients/ts/node_modules clients/ts/build

@@ -1,5 +1,6 @@
 """`make sdk`: write the OpenAPI schemas of the blog and the to-do API, then generate a typed
-Python client from each with openapi-python-client (offline, deterministic).
+Python client from each with openapi-python-client (offline, deterministic), and the TypeScript
+types of the to-do API with openapi-typescript (clients/ts/src/generated/).
 
     .venv/bin/python scripts/generate_sdk.py [--out clients]
 
@@ -67,6 +68,22 @@ def generate_client(sdk: Sdk, schema: Path, out: Path) -> None:
     subprocess.run(command, check=True, cwd=out, env=env, stdout=subprocess.DEVNULL)
 
 
+# The TypeScript client (clients/ts/): its types come from the to-do schema by openapi-typescript,
+# pinned in clients/ts/package-lock.json (`make sdk` runs npm ci there first); the rest is hand-written.
+TS_GENERATOR = CLIENTS / "ts" / "node_modules" / ".bin" / "openapi-typescript"
+TS_TYPES = Path("ts") / "src" / "generated" / "schema.ts"
+
+
+def generate_typescript_types(schema: Path, out: Path) -> None:
+    if not TS_GENERATOR.exists():
+        raise SystemExit(f"{TS_GENERATOR} is missing: run `make sdk` (npm ci in clients/ts).")
+    target = out / TS_TYPES
+    target.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [str(TS_GENERATOR), str(schema), "--output", str(target)], check=True, cwd=ROOT, stdout=subprocess.DEVNULL
+    )
+
+
 def generate(out: Path) -> None:
     schemas = out / "schemas"
     schemas.mkdir(parents=True, exist_ok=True)
@@ -74,6 +91,7 @@ def generate(out: Path) -> None:
         schema = schemas / f"{sdk.name}.yaml"
         write_schema(sdk, schema)
         generate_client(sdk, schema, out)
+    generate_typescript_types(schemas / "todo.yaml", out)
 
 
 def main() -> None:
