@@ -146,3 +146,76 @@ def test_registering_the_hooks_off_lambda_registers_nothing(monkeypatch: pytest.
 
     assert snapshot_restore_py.get_before_snapshot() == []
     assert snapshot_restore_py.get_after_restore() == []
+
+
+def test_the_restore_hooks_import_nothing_the_service_had_not_loaded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The blog never imports todo.tokens (PyJWT, cryptography): restoring a blog copy must not either."""
+    import sys
+
+    import todo
+
+    monkeypatch.delitem(sys.modules, "todo.tokens")
+    monkeypatch.delattr(todo, "tokens")
+
+    snapstart.after_restore()
+
+    assert "todo.tokens" not in sys.modules
+    aws._build.cache_clear()
+
+
+BEFORE_SNAPSHOT_IN_A_NEW_PROCESS = """
+import json, sys
+import django
+django.setup()
+from django.conf import settings
+from myblog import snapstart
+snapstart.before_snapshot()
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def test_before_the_snapshot_the_modules_django_loads_on_a_first_request_are_loaded() -> None:
+    """Django imports these only when the first request needs them (a fresh process shows it):
+    messages storage, the session serializer, the cache backend, the SQL compiler, the mail backend."""
+    import subprocess
+    import sys
+
+    environment = {"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "myblog.settings", "SERVICE": "all"}
+    result = subprocess.run(
+        [sys.executable, "-c", BEFORE_SNAPSHOT_IN_A_NEW_PROCESS],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    loaded = set(json.loads(result.stdout.strip().splitlines()[-1]))
+    assert {
+        "django.contrib.messages.storage.fallback",
+        "django.contrib.sessions.serializers",
+        "django.core.cache.backends.locmem",
+        "django.db.models.sql.compiler",
+        "django_ses",
+    } <= loaded
+
+
+def test_a_client_rebuilt_after_a_restore_reads_no_service_model_from_disk(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The models parsed before the snapshot serve the clients every copy builds afresh (one botocore
+    loader for the process), instead of each new client reading and parsing its JSON again."""
+    from botocore import loaders
+
+    aws._build.cache_clear()
+    aws.client("dynamodb")
+    aws._build.cache_clear()  # what after_restore does
+    read: list[str] = []
+    original = loaders.JSONFileLoader.load_file
+    monkeypatch.setattr(
+        loaders.JSONFileLoader, "load_file", lambda self, path: read.append(path) or original(self, path)
+    )
+
+    aws.client("dynamodb")
+
+    assert read == []
+    aws._build.cache_clear()

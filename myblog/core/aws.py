@@ -12,6 +12,8 @@ from functools import lru_cache
 from typing import Any
 
 import boto3
+import botocore.session
+from botocore import loaders
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
@@ -42,17 +44,27 @@ UNAVAILABLE_CODES = frozenset(
 )
 
 
+@lru_cache(maxsize=1)
+def _loader() -> loaders.Loader:
+    """One botocore loader for every client: each service's model is read and parsed once per process
+    (with SnapStart, once before the snapshot), not again for every client a new session builds."""
+    return loaders.create_loader()
+
+
 @lru_cache(maxsize=32)
 def _build(
     service: str, endpoint_url: str | None, region: str, key: str | None, secret: str | None, timeout: int
 ) -> Any:
+    # A new session still resolves credentials afresh (myblog/snapstart.py drops the clients after a restore).
+    session = botocore.session.get_session()
+    session.register_component("data_loader", _loader())
     config = Config(
         signature_version="s3v4" if service == "s3" else None,
         connect_timeout=timeout,
         read_timeout=timeout * 3,
         retries={"mode": "standard", "max_attempts": 3},
     )
-    return boto3.session.Session().client(
+    return boto3.session.Session(botocore_session=session).client(
         service,
         endpoint_url=endpoint_url,
         region_name=region,
