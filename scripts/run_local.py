@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -57,6 +58,50 @@ def step(*args: str) -> None:
     subprocess.run([PYTHON, *args], cwd=ROOT, check=True)
 
 
+def newsletter_worker(stop: threading.Event) -> None:
+    """What Lambda does with the blog stage's newsletter events (zappa_settings.json ``events``),
+    done here because nothing runs them locally: the SQS event source of the fan-out queue (one
+    message per invocation, deleted when the function returned, left on the queue for a retry when
+    it raised) and the ``rate(...)`` sweep for posts whose publish time came. Local development
+    only; the functions called are the product's own."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "myblog.settings")
+    sys.path.insert(0, str(ROOT))  # the project's packages, as manage.py has them
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    from myblog.core.aws import client
+    from newsletter import events
+
+    sqs = client("sqs")
+    url = settings.NEWSLETTER_QUEUE_URL
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    next_sweep = 0.0
+    while not stop.is_set():
+        try:
+            if time.monotonic() >= next_sweep:
+                events.publish_due_posts({}, None)
+                next_sweep = time.monotonic() + 60
+            received = sqs.receive_message(
+                QueueUrl=url, MaxNumberOfMessages=1, WaitTimeSeconds=1, AttributeNames=["All"]
+            )
+            for message in received.get("Messages", []):
+                record = {
+                    "messageId": message["MessageId"],
+                    "receiptHandle": message["ReceiptHandle"],
+                    "body": message["Body"],
+                    "attributes": message.get("Attributes", {}),
+                    "eventSource": "aws:sqs",
+                    "eventSourceARN": arn,
+                }
+                events.on_queue_message({"Records": [record]}, None)
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        except Exception as exc:  # as on Lambda: the message stays, visible again after its timeout
+            print(f"newsletter worker: {exc}", file=sys.stderr, flush=True)
+            stop.wait(1)
+
+
 def banner() -> None:
     site = f"http://{HOST}:{PORT}"
     python = os.path.relpath(PYTHON, ROOT)
@@ -71,6 +116,8 @@ def banner() -> None:
     Feed          {site}/feed/
     Health        {site}/healthz
     Local AWS     {ENDPOINT}   (moto; state lasts until Ctrl-C)
+    New posts     emailed to confirmed subscribers through the local queue and SES; read them with
+                  {python} manage.py newsletter_outbox
     To-do API     {site}/api/todos/   (docs: {site}/api/todos/docs/)
 
   The to-do API wants a Cognito access token. Make a confirmed user in the local pool and
@@ -103,6 +150,8 @@ def main() -> int:
         step("manage.py", "createcachetable")
         step("manage.py", "seed_demo")
         banner()
+        stop = threading.Event()
+        threading.Thread(target=newsletter_worker, args=(stop,), name="newsletter", daemon=True).start()
         server = subprocess.Popen([PYTHON, "manage.py", "runserver", f"{HOST}:{PORT}"], cwd=ROOT)
         children.append(server)
         return server.wait()

@@ -1,0 +1,41 @@
+"""The emails the local SES accepted (`make run`): who got what, newest last.
+
+Local development only: it reads the local endpoint's record of sent mail (moto's
+``/moto-api/data.json``), which AWS does not have; on AWS, SES's sending statistics and the
+admin's counts per post say what went out.
+"""
+
+import email
+import json
+import urllib.request
+from email.message import EmailMessage
+from email.policy import default
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+
+class Command(BaseCommand):
+    help = "List the emails the local SES accepted (make run): recipient, subject, unsubscribe link."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--last", type=int, default=20, help="how many of the newest to show (0: all)")
+        parser.add_argument("--show", type=int, help="print the whole text part of the n-th listed email")
+
+    def handle(self, *args: Any, last: int, show: int | None, **options: Any) -> None:
+        endpoint = settings.AWS_ENDPOINT_URL
+        if not endpoint or not endpoint.startswith(("http://127.0.0.1", "http://localhost")):
+            raise CommandError("Only the local endpoint (make run) keeps the emails it sent.")
+        with urllib.request.urlopen(f"{endpoint}/moto-api/data.json", timeout=10) as answer:  # noqa: S310 - loopback
+            data = json.load(answer)
+        raw = [item["raw_data"] for item in data.get("ses", {}).get("RawMessage", [])]
+        messages: list[EmailMessage] = [email.message_from_string(text, policy=default) for text in raw]
+        shown = messages[-last:] if last else messages
+        for number, message in enumerate(shown, start=1):
+            unsubscribe = " ".join(str(message.get("List-Unsubscribe", "")).split()).split(",")[0]
+            self.stdout.write(f"{number:3}  {message['To']}  {message['Subject']}  {unsubscribe}")
+            if show == number:
+                text = message.get_body(preferencelist=("plain",))
+                self.stdout.write(text.get_content() if text is not None else "(no text part)")
+        self.stdout.write(f"{len(messages)} email(s) sent on the local endpoint.")
