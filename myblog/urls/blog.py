@@ -1,5 +1,6 @@
 """The blog service (SERVICE=blog): pages, feed, sitemap, the blog API and its docs, subscribers, admin."""
 
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.urls import path, reverse_lazy
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
@@ -12,9 +13,12 @@ __all__ = ["handler400", "handler404", "handler500", "urlpatterns"]
 admin.site.site_header = "MyBlog administration"
 admin.site.site_title = "MyBlog admin"
 
-# The script's URL is this page's own, never the query string a reader sent.
-API_DOCS = SpectacularSwaggerSplitView.as_view(
-    url_name="api-schema", url_self=reverse_lazy("api-docs"), template_name="api_docs/swagger_ui.html"
+# The script's URL is this page's own, never the query string a reader sent. Swagger UI draws its
+# icons as data: SVG images, which this page alone may load.
+API_DOCS = csp_update({"img-src": ["data:"]})(
+    SpectacularSwaggerSplitView.as_view(
+        url_name="api-schema", url_self=reverse_lazy("api-docs"), template_name="api_docs/swagger_ui.html"
+    )
 )
 
 urlpatterns: URLs = [

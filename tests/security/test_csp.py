@@ -42,6 +42,8 @@ def pages() -> list[str]:
         f"/admin/myblog/post/{post.pk}/preview/",
         "/admin/media/photo/add/",
         "/admin/two-factor/",
+        "/admin/otp_totp/totpdevice/",
+        "/admin/axes/accessattempt/",
     ]
 
 

@@ -97,6 +97,8 @@ def test_no_page_of_the_blog_or_the_admin_breaks_the_content_security_policy(liv
         "/admin/media/photo/add/",
         f"/admin/media/photo/{photo.pk}/change/",
         "/admin/notifications/subscriber/",
+        "/admin/otp_totp/totpdevice/",
+        "/admin/axes/accessattempt/",
         "/admin/two-factor/",
     ]
     for path in admin_pages:
