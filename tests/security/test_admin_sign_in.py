@@ -199,3 +199,17 @@ def test_a_password_alone_cannot_add_a_second_device_to_an_account_that_has_one(
 
     assert "Two-factor sign-in is on" in page.content.decode() and "totp-qr" not in page.content.decode()
     assert list(TOTPDevice.objects.filter(user=staff)) == [device]
+
+
+def test_behind_cloudfront_the_lockout_counts_the_viewer_and_not_the_edge(
+    client: Client, staff: Any, settings: Any
+) -> None:
+    settings.THROTTLE_VIEWER_ADDRESS_HEADER = "CloudFront-Viewer-Address"
+    edge = on_lambda("130.176.0.1")  # every viewer reaches the origin from a CloudFront edge address
+
+    for port in range(5):
+        sign_in(client, staff.username, "wrong", HTTP_CLOUDFRONT_VIEWER_ADDRESS=f"198.51.100.7:{40000 + port}", **edge)
+    same_viewer = sign_in(client, staff.username, PASSWORD, HTTP_CLOUDFRONT_VIEWER_ADDRESS="198.51.100.7:50000", **edge)
+    other_viewer = sign_in(Client(), staff.username, PASSWORD, HTTP_CLOUDFRONT_VIEWER_ADDRESS="192.0.2.1:50000", **edge)
+
+    assert same_viewer.status_code == 429 and other_viewer.status_code == 302
