@@ -204,11 +204,13 @@ class LambdaFunction:
     Lambda's environment, its task root read-only and only its temporary directory writable
     (a mount namespace: we run as root, so file modes alone would not stop a write)."""
 
-    def __init__(self, *, stage: str, task_root: Path, tmp: Path, environment: dict[str, str], timeout: int) -> None:
+    def __init__(
+        self, *, stage: str, task_root: Path, tmp: Path, environment: dict[str, str], timeout: int, log_name: str = ""
+    ) -> None:
         self.stage = stage
         self.task_root = task_root
         self.tmp = tmp
-        self.log_path = tmp.parent / f"{stage}.log"
+        self.log_path = tmp.parent / f"{log_name or stage}.log"
         read_fd, write_fd = os.pipe()
         script = 'mount --bind "$1" "$1" && mount -o remount,bind,ro / && shift && exec "$@"'
         command = ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh", str(tmp)]
@@ -386,6 +388,7 @@ def create_resources(aws: LocalAws, roles: dict[str, str]) -> dict[str, str]:
     sqs = aws.client("sqs")
     queue_url = sqs.create_queue(QueueName=f"myblog-{ENV}-task-dead-letters")["QueueUrl"]
     dead_letters = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    newsletter_url = sqs.get_queue_url(QueueName=f"myblog-{ENV}-newsletter")["QueueUrl"]
     # The blog's function itself is not created: moto's /moto-api/data.json (where the sent
     # emails are read) fails on any Lambda function without Docker, and moto's Docker-less
     # Lambda answers invocations of any name. The recorder checks the name instead.
@@ -395,6 +398,11 @@ def create_resources(aws: LocalAws, roles: dict[str, str]) -> dict[str, str]:
         "COGNITO_USER_POOL_ID": pool["Id"],
         "COGNITO_APP_CLIENT_ID": app["ClientId"],
         "COGNITO_IDENTITY_POOL_ID": identity_pool["IdentityPoolId"],
+        # newsletter.yaml's fan-out queue, made by infra.bootstrap's create_queue above.
+        "NEWSLETTER_QUEUE_URL": newsletter_url,
+        "newsletter_queue_arn": sqs.get_queue_attributes(QueueUrl=newsletter_url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"],
         "dead_letter_arn": dead_letters,
         "user_pool_arn": f"arn:aws:cognito-idp:{REGION}:{ACCOUNT}:userpool/{pool['Id']}",
     }
@@ -412,6 +420,9 @@ def filled_settings(roles: dict[str, str], values: dict[str, str], out: Path) ->
         config["role_arn"] = roles["BlogRoleArn" if service == "blog" else "TodoRoleArn"]
         if "dead_letter_arn" in config:
             config["dead_letter_arn"] = values["dead_letter_arn"]
+        for event in config.get("events", []):  # the newsletter queue's event source (stage_env write)
+            if event.get("event_source", {}).get("arn") == "FROM_STACK":
+                event["event_source"]["arn"] = values["newsletter_queue_arn"]
         if "authorizer" in config:
             config["authorizer"]["provider_arns"] = [values["user_pool_arn"]]
         if "vpc_config" in config:
@@ -521,8 +532,9 @@ def assume_role(aws: LocalAws, role_arn: str, stage: str) -> dict[str, str]:
 def lambda_environment(
     *, stage: str, config: dict[str, Any], credentials: dict[str, str], task_root: Path, tmp: Path, aws: LocalAws
 ) -> dict[str, str]:
-    """What the Lambda runtime sets (reserved variables), the function's own variables (Zappa sets
-    the stage's environment_variables on the function) and the endpoint of the local AWS."""
+    """What the Lambda runtime sets (reserved variables), the stage's variables (Zappa's handler sets
+    environment_variables from zappa_settings.py; aws_environment_variables are the function's own)
+    and the endpoint of the local AWS."""
     name = function_name(stage)
     return {
         "PATH": "/usr/local/bin:/usr/bin/:/bin:/opt/bin",
@@ -539,13 +551,25 @@ def lambda_environment(
         "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{name}",
         "AWS_LAMBDA_LOG_STREAM_NAME": f"2026/01/01/[$LATEST]{secrets.token_hex(16)}",
         "LAMBDA_TASK_ROOT": str(task_root),
-        "LAMBDA_RUNTIME_DIR": "/var/runtime",
+        "LAMBDA_RUNTIME_DIR": str(runtime_dir(task_root.parent.parent)),
         "TMPDIR": str(tmp),
         **credentials,
         **config.get("environment_variables", {}),
+        **config.get("aws_environment_variables", {}),
         # How this rehearsal reaches the local endpoint instead of AWS's.
         "AWS_ENDPOINT_URL": aws.endpoint,
     }
+
+
+def runtime_dir(folder: Path) -> Path:
+    """The runtime's own modules (/var/runtime on Lambda): snapshot_restore_py, which the managed
+    python3.12+ runtimes provide and the package therefore does not carry."""
+    import snapshot_restore_py
+
+    runtime = folder / "runtime"
+    runtime.mkdir(exist_ok=True)
+    shutil.copy2(snapshot_restore_py.__file__, runtime / "snapshot_restore_py.py")
+    return runtime
 
 
 def _run(command: list[str], env: dict[str, str]) -> None:
@@ -568,6 +592,12 @@ class Rehearsal:
 
     @classmethod
     def start(cls, folder: Path) -> Rehearsal:
+        from infra.zappa_stages import SETTINGS_FILE
+
+        running = f"python{sys.version_info[0]}.{sys.version_info[1]}"
+        runtimes = {_load_stages(SETTINGS_FILE)[stage]["runtime"] for stage in STAGES.values()}
+        if runtimes != {running}:  # the package's wheels are for the runtime's CPython only
+            raise RuntimeError(f"the stages run {', '.join(sorted(runtimes))}; the rehearsal runs {running}")
         aws = LocalAws.start(folder / "moto.log")
         try:
             create_admin(aws)
@@ -612,22 +642,29 @@ class Rehearsal:
             return error.response["ResponseMetadata"]["HTTPStatusCode"] == 403
         return False
 
-    def function(self, stage: str) -> LambdaFunction:
+    def function(self, stage: str, snap_start: bool = False) -> LambdaFunction:
         """The stage's execution environment, started on first use (the cold start happens with
-        the first event, inside it)."""
-        if stage not in self.functions:
+        the first event, inside it). ``snap_start``: another one, started as a SnapStart function
+        (as production's stages: Django loaded during init, the hooks of myblog/snapstart.py run)."""
+        key = f"{stage}:snapstart" if snap_start else stage
+        if key not in self.functions:
             task_root, tmp = self.folder / stage / "task", self.folder / stage / "tmp"
             config = self.stage_configs[stage]
+            if snap_start:  # the same task root and TMPDIR (the blog's SQLite database is there)
+                config = {**config, "aws_environment_variables": {"INSTANTIATE_LAMBDA_HANDLER_ON_IMPORT": "1"}}
             env = lambda_environment(
                 stage=stage, config=config, credentials=self.credentials[stage], task_root=task_root, tmp=tmp,
                 aws=self.aws,
             )  # fmt: skip
+            if snap_start:
+                env["AWS_LAMBDA_INITIALIZATION_TYPE"] = "snap-start"
             # The async tasks' Lambda API calls go through the recorder, which forwards them to moto.
             env["AWS_ENDPOINT_URL_LAMBDA"] = self.recorder.endpoint
-            self.functions[stage] = LambdaFunction(
-                stage=stage, task_root=task_root, tmp=tmp, environment=env, timeout=int(config["timeout_seconds"])
-            )
-        return self.functions[stage]
+            self.functions[key] = LambdaFunction(
+                stage=stage, task_root=task_root, tmp=tmp, environment=env, timeout=int(config["timeout_seconds"]),
+                log_name=key.replace(":", "-"),
+            )  # fmt: skip
+        return self.functions[key]
 
     def stop(self) -> None:
         for function in self.functions.values():
