@@ -66,8 +66,9 @@ class CachePlan:
 
 PLANS = {
     "blog": CachePlan(
-        # Pages (?page, ?tag), API (?search, ?page_size), sitemap (?p), schema (?format, ?lang).
-        query_strings=("page", "tag", "search", "page_size", "p", "format", "lang"),
+        # Pages (?page, ?tag), API (?search, ?page_size), sitemap (?p), schema (?format, ?lang), the
+        # API docs' script (?script): myblog/core/origin.py READ_QUERY_STRINGS, the same list.
+        query_strings=("page", "tag", "search", "page_size", "p", "format", "lang", "script"),
         # Readers send no cookie and share entries; a signed-in admin gets their own. The origin
         # secret CloudFront adds (cdn.yaml): without it the app answers 403, which must never be
         # kept where CloudFront's requests would find it (myblog/core/origin.py).

@@ -19,6 +19,7 @@ from django.utils.http import http_date, quote_etag
 
 from myblog.blog.selectors import Freshness, blog_freshness
 from myblog.core.db_router import public_reads
+from myblog.core.origin import page_address
 
 View = Callable[..., HttpResponse]
 # This process's own memory (locmem): rendered pages and the freshness of the moment.
@@ -52,7 +53,9 @@ def page_version(request: HttpRequest, freshness: Freshness) -> str:
 
     myblog.blog.page_cache compares it with the ETag of a kept answer, so both must agree.
     """
-    key = f"{settings.RELEASE}|{request.build_absolute_uri()}|{freshness.token}"
+    # The address the caches share (myblog/core/origin.py), not the request's host or extra query:
+    # API Gateway and CloudFront keep one answer for all of those, so its ETag must not change with them.
+    key = f"{settings.RELEASE}|{page_address(request)}|{freshness.token}"
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 

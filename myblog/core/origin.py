@@ -21,6 +21,7 @@ from urllib.parse import urlencode, urlsplit
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import get_script_prefix, set_script_prefix
+from django.utils.encoding import escape_uri_path
 
 from myblog.core.http_errors import error_body
 
@@ -50,6 +51,23 @@ def public_url(path: str, query: Mapping[str, str] | None = None) -> str:
     with only the ``query`` given: nothing of the request it answers."""
     url = settings.SITE_URL.rstrip("/") + public_path(path)
     return f"{url}?{urlencode(query)}" if query else url
+
+
+# Every query string a public GET of the blog reads: pages and the API (page, tag, search,
+# page_size), the sitemap (p), the schema (format, lang), the API docs' script (script). API
+# Gateway's cache keys on exactly these (infra/apigw_cache.py; tests/infra/test_cdn_one_way_in.py
+# keeps both lists equal): any other is shared by every reader, so no answer may depend on it.
+READ_QUERY_STRINGS = frozenset({"page", "tag", "search", "page_size", "p", "format", "lang", "script"})
+
+
+def page_address(request: HttpRequest) -> str:
+    """The page's address as the caches share it: the public URL of its path, with only the
+    query strings the blog reads (sorted), whatever host, scheme or other query the request had."""
+    read = sorted(
+        (name, value) for name, values in request.GET.lists() if name in READ_QUERY_STRINGS for value in values
+    )
+    url = public_url(escape_uri_path(request.path))
+    return f"{url}?{urlencode(read)}" if read else url
 
 
 def _forbidden(request: HttpRequest) -> HttpResponse:

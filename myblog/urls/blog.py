@@ -3,9 +3,10 @@
 from csp.decorators import csp_update
 from django.contrib import admin
 from django.urls import path, reverse_lazy
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularAPIView
 
 from myblog.blog.caching import public_cache
+from myblog.core.api_docs import PublicSwaggerSplitView, QueryFormatNegotiation
 from myblog.urls import URLs, handler400, handler404, handler500, service_urlpatterns
 
 __all__ = ["handler400", "handler404", "handler500", "urlpatterns"]
@@ -16,7 +17,7 @@ admin.site.site_title = "MyBlog admin"
 # The script's URL is this page's own, never the query string a reader sent. Swagger UI draws its
 # icons as data: SVG images, which this page alone may load.
 API_DOCS = csp_update({"img-src": ["data:"]})(
-    SpectacularSwaggerSplitView.as_view(
+    PublicSwaggerSplitView.as_view(
         url_name="api-schema", url_self=reverse_lazy("api-docs"), template_name="api_docs/swagger_ui.html"
     )
 )
@@ -24,7 +25,12 @@ API_DOCS = csp_update({"img-src": ["data:"]})(
 urlpatterns: URLs = [
     *service_urlpatterns("myblog.blog.urls", "notifications.urls"),
     # The blog service's schema: the blog and subscriber APIs (todo/schema.py leaves the to-dos out).
-    path("api/schema/", public_cache(SpectacularAPIView.as_view()), name="api-schema"),
+    # YAML unless ?format=json: never chosen by Accept, which CloudFront's cache key leaves out.
+    path(
+        "api/schema/",
+        public_cache(SpectacularAPIView.as_view(content_negotiation_class=QueryFormatNegotiation)),
+        name="api-schema",
+    ),
     # Swagger UI with its start-up script as a file (?script), not inline, and no inline style: the
     # Content-Security-Policy allows neither (myblog/core/templates/api_docs/swagger_ui.html).
     path("api/docs/", public_cache(API_DOCS), name="api-docs"),

@@ -14,7 +14,7 @@ import pytest
 from infra.apigw_cache import PLANS
 from infra.stage_env import SOURCES, Operator, required_variables
 from infra.templates import Template, load
-from myblog.core.origin import ORIGIN_HEADER
+from myblog.core.origin import ORIGIN_HEADER, READ_QUERY_STRINGS
 from tests.infra.test_cdn import distribution_config, logical_id, origins_by_id
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -90,6 +90,11 @@ def test_the_blog_stage_needs_the_secret_from_its_remote_env_file() -> None:
 
 def test_api_gateways_cache_keys_the_blog_on_the_origin_header() -> None:
     assert ORIGIN_HEADER in PLANS["blog"].headers
+
+
+def test_api_gateways_cache_keys_the_blog_on_every_query_string_it_reads_and_no_other() -> None:
+    """The ETag and every link leave out what is not in this list (myblog/core/origin.py)."""
+    assert set(PLANS["blog"].query_strings) == READ_QUERY_STRINGS
 
 
 def test_cfn_lint_reports_nothing_on_the_cdn_template() -> None:

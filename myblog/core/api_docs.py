@@ -1,0 +1,49 @@
+"""The API's schema and docs pages as public pages: one answer per URL, whoever asks.
+
+CloudFront keeps them under the path and the query string only (infra/cdn.yaml): nothing else of
+the request may choose what they say.
+"""
+
+from collections.abc import Iterable
+from typing import Any
+
+from drf_spectacular.views import SpectacularSwaggerSplitView
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.renderers import BaseRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+
+class QueryFormatNegotiation(DefaultContentNegotiation):
+    """Chooses the renderer by ``?format=`` alone, never by Accept.
+
+    CloudFront's cache key has no Accept: the schema as JSON rather than YAML, chosen by it, would
+    be kept for every reader of that URL. The query string is in both caches' keys, so
+    ``?format=json`` is the way to ask.
+    """
+
+    def select_renderer(
+        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
+    ) -> tuple[BaseRenderer, str]:
+        wanted = format_suffix or request.query_params.get(self.settings.URL_FORMAT_OVERRIDE)
+        candidates = list(renderers)
+        if wanted:
+            candidates = self.filter_renderers(candidates, wanted)  # Http404 for a format nobody renders
+        renderer = candidates[0]
+        return renderer, str(renderer.media_type)
+
+
+class PublicSwaggerSplitView(SpectacularSwaggerSplitView):
+    """drf-spectacular's split view, whose start-up script carries no one's CSRF token.
+
+    The script (``?script``) is cached by CloudFront, which keys on no cookie: the token of
+    whoever asked first (a signed-in editor, say) would be every reader's. The view's own data
+    wins over the template's csrf context processor, so an empty token is rendered. The API's only
+    write, subscribing, needs none (it is CSRF-exempt and throttled).
+    """
+
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().get(request, *args, **kwargs)
+        if request.GET.get("script") is not None and isinstance(response.data, dict):
+            response.data["csrf_token"] = ""
+        return response
