@@ -1,6 +1,7 @@
 """`make sdk`: write the OpenAPI schemas of the blog and the to-do API, then generate a typed
 Python client from each with openapi-python-client (offline, deterministic), and the TypeScript
-types of the to-do API with openapi-typescript (clients/ts/src/generated/).
+types of the to-do API with openapi-typescript (clients/ts/src/generated/), and its Swift and
+Kotlin clients with openapi-generator (clients/swift/, clients/kotlin/; generated, not compiled here).
 
     .venv/bin/python scripts/generate_sdk.py [--out clients]
 
@@ -11,6 +12,7 @@ the result differs from what is checked in under clients/.
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -84,6 +86,29 @@ def generate_typescript_types(schema: Path, out: Path) -> None:
     )
 
 
+# The Swift and Kotlin clients of the to-do API: openapi-generator, the jar inside the pinned
+# openapi-generator-cli wheel run on the machine's Java, one JVM for both clients/<name>.config.yaml.
+# No Swift or Kotlin toolchain here: they are generated and drift-checked, never compiled.
+MOBILE_SDKS = ("swift", "kotlin")
+GENERATOR_IGNORE = ".openapi-generator-ignore"
+
+
+def generate_mobile_clients(out: Path) -> None:
+    """Write <out>/swift/ and <out>/kotlin/ from <out>/schemas/todo.yaml."""
+    if not shutil.which("java"):
+        raise SystemExit("The Swift and Kotlin clients need Java 11 or later: apt-get install default-jre-headless.")
+    for name in MOBILE_SDKS:
+        # Start from an empty directory, so code of a model or operation the schema dropped goes too;
+        # only the ignore file, written by hand, is kept (read before the directory goes).
+        ignore = (CLIENTS / name / GENERATOR_IGNORE).read_text()
+        shutil.rmtree(out / name, ignore_errors=True)
+        (out / name).mkdir(parents=True)
+        (out / name / GENERATOR_IGNORE).write_text(ignore)
+    configs = [str(CLIENTS / f"{name}.config.yaml") for name in MOBILE_SDKS]
+    command = [str(BIN / "openapi-generator-cli"), "batch", "--fail-fast", "--root-dir", str(out), *configs]
+    subprocess.run(command, check=True, cwd=out, stdout=subprocess.DEVNULL)
+
+
 def generate(out: Path) -> None:
     schemas = out / "schemas"
     schemas.mkdir(parents=True, exist_ok=True)
@@ -92,6 +117,7 @@ def generate(out: Path) -> None:
         write_schema(sdk, schema)
         generate_client(sdk, schema, out)
     generate_typescript_types(schemas / "todo.yaml", out)
+    generate_mobile_clients(out)
 
 
 def main() -> None:

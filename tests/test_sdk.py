@@ -24,6 +24,7 @@ from mytodolist_client.api.todos import (
 )
 from mytodolist_client.models import Error, PatchedTodoInput, TodoInput, TodoOutput
 
+from scripts.generate_sdk import MOBILE_SDKS, generate_mobile_clients
 from tests.factories import PostFactory
 from tests.todo.conftest import sign_up_and_in
 from todo import cognito, tokens
@@ -79,6 +80,60 @@ def test_the_checked_in_sdks_are_what_make_sdk_generates(tmp_path):
         if len(drift) > MAX_DIFF_LINES:
             shown.append(f"... and {len(drift) - MAX_DIFF_LINES} more lines")
         pytest.fail("The client SDKs in clients/ are out of date: run `make sdk`.\n" + "\n".join(shown), pytrace=False)
+
+
+# --- the Swift and Kotlin clients: generated and drift-checked, not compiled (no toolchain here) --
+
+SWIFT_TODOS = CLIENTS / "swift" / "Sources" / "MyToDoList" / "APIs" / "TodosAPI.swift"
+KOTLIN_SOURCES = CLIENTS / "kotlin" / "src" / "main" / "kotlin" / "mytodolist" / "client"
+
+
+def _tree(root: Path) -> dict[str, str]:
+    return {path.relative_to(root).as_posix(): path.read_text() for path in root.rglob("*") if path.is_file()}
+
+
+def test_the_swift_and_kotlin_clients_are_what_openapi_generator_makes_of_the_checked_in_schema(tmp_path):
+    # From the checked-in schema, so this stays quick (one JVM, no Django); the slow test above
+    # regenerates the schema too.
+    (tmp_path / "schemas").mkdir()
+    (tmp_path / "schemas" / "todo.yaml").write_text((CLIENTS / "schemas" / "todo.yaml").read_text())
+
+    generate_mobile_clients(tmp_path)
+
+    drift = []
+    for name in MOBILE_SDKS:
+        ours, fresh = _tree(CLIENTS / name), _tree(tmp_path / name)
+        drift += [f"missing from clients/{name}/: {path}" for path in sorted(fresh.keys() - ours.keys())]
+        drift += [f"not generated any more: clients/{name}/{path}" for path in sorted(ours.keys() - fresh.keys())]
+        drift += [
+            f"differs: clients/{name}/{path}"
+            for path in sorted(ours.keys() & fresh.keys())
+            if ours[path] != fresh[path]
+        ]
+    assert not drift, "The Swift/Kotlin clients are out of date: run `make sdk`.\n" + "\n".join(drift)
+
+
+def test_the_swift_and_kotlin_clients_send_the_etag_as_if_match_on_every_write_of_a_todo():
+    swift = SWIFT_TODOS.read_text()
+    kotlin = (KOTLIN_SOURCES / "apis" / "TodosApi.kt").read_text()
+
+    for operation in ("todosUpdate", "todosPartialUpdate", "todosDestroy"):
+        swift_builder = re.search(rf"func {operation}WithRequestBuilder\((.*?)\n    }}\n", swift, re.DOTALL)
+        kotlin_config = re.search(rf"fun {operation}RequestConfig\((.*?)\n    }}\n", kotlin, re.DOTALL)
+        assert swift_builder and kotlin_config, operation
+        assert '"If-Match": ifMatch' in swift_builder.group(1), operation
+        assert 'localVariableHeaders["If-Match"] = this' in kotlin_config.group(1), operation
+
+
+def test_the_swift_and_kotlin_clients_have_the_error_body_as_a_typed_api_error_model():
+    swift = (CLIENTS / "swift" / "Sources" / "MyToDoList" / "Models" / "ApiError.swift").read_text()
+    kotlin = (KOTLIN_SOURCES / "models" / "ApiError.kt").read_text()
+
+    assert "public struct ApiError: Sendable, Codable, Hashable" in swift
+    assert "public var error: ErrorDetail" in swift
+    assert "data class ApiError" in kotlin
+    assert '@Json(name = "error")' in kotlin
+    assert "val error: ErrorDetail" in kotlin
 
 
 # --- the blog's read API ------------------------------------------------------------------------
