@@ -102,6 +102,7 @@ bench: $(STAMP) bench-deps
 	$(PY) -m benchmarks.cold_start
 	$(PY) -m benchmarks.read_throughput
 	$(PY) -m benchmarks.package_size
+	$(PY) -m benchmarks.newsletter_fanout
 	$(PY) -m benchmarks.chart
 
 # The OpenAPI schemas (clients/schemas/) and the typed Python clients generated from them
