@@ -23,7 +23,7 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
-run: $(STAMP)
+run: $(STAMP) web
 	@$(PY) scripts/run_local.py
 
 lint: $(STAMP)
@@ -64,7 +64,20 @@ $(TS_CLIENT_STAMP): clients/ts/package.json clients/ts/package-lock.json | node-
 	@cd clients/ts && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-test: $(STAMP) lint browser-deps $(IAM_STAMP) $(TS_CLIENT_STAMP)
+# The web app (clients/web/, README "MyToDoList app"): its pinned toolchain and libraries, then
+# the build in clients/web/dist/ (git-ignored) that `make run` and the tests serve at /app/.
+WEB_STAMP := clients/web/node_modules/.installed-$(shell cat clients/web/package.json clients/web/package-lock.json | cksum | cut -d' ' -f1)
+
+$(WEB_STAMP): clients/web/package.json clients/web/package-lock.json | node-deps
+	@echo "Installing the web app's pinned npm packages into clients/web/node_modules ..."
+	@cd clients/web && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+.PHONY: web
+web: $(WEB_STAMP) $(TS_CLIENT_STAMP)
+	@cd clients/web && node_modules/.bin/tsc -p . && node_modules/.bin/tsc -p tsconfig.sw.json && node build.mjs
+
+test: $(STAMP) lint browser-deps $(IAM_STAMP) $(TS_CLIENT_STAMP) web
 	$(PY) -m pytest -m "not rehearse" --durations=15
 
 # The edit-test loop: no lint, no browser, no slow tests (markers: pyproject.toml).
@@ -129,4 +142,4 @@ audit: $(STAMP) browser-deps $(AUDIT_STAMP)
 	$(PY) audit/run_audit.py
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles test-artifacts audit/node_modules tests/iam/node_modules clients/ts/node_modules clients/ts/build
+	rm -rf $(VENV) db.sqlite3 staticfiles test-artifacts audit/node_modules tests/iam/node_modules clients/ts/node_modules clients/ts/build clients/web/node_modules clients/web/dist

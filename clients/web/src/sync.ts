@@ -1,0 +1,256 @@
+// The to-dos on this device and the changes not yet sent. Every change shows at once (optimistic)
+// and waits in an outbox kept in IndexedDB, so it survives a reload while offline; the outbox is
+// sent in order whenever the API can be reached, each write with the If-Match of the version the
+// change was made to. A 412 means someone else changed it first: the user picks a version.
+import { createStore, get, set, type UseStore } from "idb-keyval";
+import { ApiError, NotFound, PreconditionFailed, type Todo, type TodoChanges, type TodoClient, type TodoInput } from "mytodolist-client";
+
+export interface Item {
+  todo: Todo;
+  /** The version's ETag; null until a to-do made here is created on the server. */
+  etag: string | null;
+}
+
+export type Op =
+  | { kind: "create"; id: string; input: TodoInput }
+  | { kind: "update"; id: string; changes: TodoChanges; etag: string }
+  | { kind: "delete"; id: string; etag: string };
+
+/** What the user chose when their change met someone else's: send theirs again over it, or keep the other. */
+export type Choice = "mine" | "theirs";
+
+/** Asks the user: `mine` is their own version (null when they deleted it), `theirs` the server's. */
+export type Resolver = (mine: Todo | null, theirs: Todo) => Promise<Choice>;
+
+interface Saved {
+  items: Item[];
+  outbox: Op[];
+}
+
+const LOCAL = "local-";
+
+function byOrder(a: Item, b: Item): number {
+  return a.todo.order - b.todo.order || a.todo.created_at.localeCompare(b.todo.created_at);
+}
+
+/** A request that never reached the API (offline, DNS, connection refused): try again later. */
+function unreachable(error: unknown): boolean {
+  return error instanceof TypeError;
+}
+
+export class TodoSync {
+  private items = new Map<string, Item>();
+  private outbox: Op[] = [];
+  private flushing: Promise<void> | null = null;
+  private again = false;
+  private readonly db: UseStore;
+
+  constructor(
+    private readonly api: TodoClient,
+    owner: string,
+    private readonly resolve: Resolver,
+    private readonly changed: () => void,
+    private readonly failed: (message: string) => void,
+  ) {
+    this.db = createStore(`mytodolist-${owner}`, "state");
+  }
+
+  list(): Item[] {
+    return [...this.items.values()].sort(byOrder);
+  }
+
+  get waiting(): number {
+    return this.outbox.length;
+  }
+
+  /** What this device kept (to-dos and unsent changes), shown before the API answers. */
+  async restore(): Promise<void> {
+    const saved = await get<Saved>("saved", this.db);
+    if (saved) {
+      this.items = new Map(saved.items.map((item) => [item.todo.id, item]));
+      this.outbox = saved.outbox;
+    }
+    this.changed();
+  }
+
+  private async save(): Promise<void> {
+    await set("saved", { items: [...this.items.values()], outbox: this.outbox } satisfies Saved, this.db);
+    this.changed();
+  }
+
+  /** The server's to-dos, keeping this device's version of any with a change still to send. */
+  async refresh(): Promise<void> {
+    const fresh = new Map<string, Item>();
+    for await (const todo of this.api.allTodos(100)) fresh.set(todo.id, { todo, etag: null });
+    // The list carries no ETags; each to-do's version is its `version`, and its ETag is read
+    // when it is first written (below, `etagOf`).
+    for (const op of this.outbox) {
+      const local = this.items.get(op.id);
+      if (op.kind === "delete") fresh.delete(op.id);
+      else if (local) fresh.set(op.id, local);
+    }
+    for (const [id, item] of fresh) {
+      const known = this.items.get(id);
+      if (known && known.todo.version === item.todo.version) item.etag = known.etag;
+    }
+    this.items = fresh;
+    await this.save();
+  }
+
+  /** The ETag of the version this device shows: known, or read (only if the server still has that version). */
+  private async etagOf(id: string): Promise<string> {
+    const item = this.items.get(id);
+    if (!item) throw new Error(`No to-do ${id}.`);
+    if (item.etag) return item.etag;
+    const read = await this.api.getTodo(id);
+    // A newer version on the server is a conflict: keep an ETag that will be refused (412), so
+    // the user sees both versions rather than overwriting one they never saw.
+    item.etag = read.value.version === item.todo.version ? read.etag : `"stale-${item.todo.version}"`;
+    return item.etag;
+  }
+
+  add(title: string): void {
+    const now = new Date().toISOString();
+    const order = Math.max(0, ...this.list().map((item) => item.todo.order + 1));
+    const id = LOCAL + crypto.randomUUID();
+    const todo: Todo = { id, url: "", title, completed: false, order, created_at: now, updated_at: now, version: 0 };
+    this.items.set(id, { todo, etag: null });
+    this.queue({ kind: "create", id, input: { title, completed: false, order } });
+  }
+
+  edit(id: string, changes: TodoChanges): void {
+    const item = this.items.get(id);
+    if (!item) return;
+    item.todo = { ...item.todo, ...changes };
+    this.queue({ kind: "update", id, changes, etag: item.etag ?? "" });
+  }
+
+  remove(id: string): void {
+    const item = this.items.get(id);
+    if (!item) return;
+    this.items.delete(id);
+    this.queue({ kind: "delete", id, etag: item.etag ?? "" });
+  }
+
+  /** Moves a to-do one place up (-1) or down (+1), renumbering only what changes. */
+  move(id: string, step: -1 | 1): void {
+    const list = this.list();
+    const from = list.findIndex((item) => item.todo.id === id);
+    const to = from + step;
+    if (from < 0 || to < 0 || to >= list.length) return;
+    const [moved] = list.splice(from, 1);
+    if (moved) list.splice(to, 0, moved);
+    list.forEach((item, position) => {
+      if (item.todo.order !== position) this.edit(item.todo.id, { order: position });
+    });
+  }
+
+  /** One change per to-do in the outbox: a later change merges into the one still waiting. */
+  private queue(op: Op): void {
+    const index = this.outbox.findIndex((waiting) => waiting.id === op.id);
+    const waiting = this.outbox[index];
+    if (waiting === undefined) {
+      this.outbox.push(op);
+    } else if (op.kind === "update" && waiting.kind === "create") {
+      waiting.input = { ...waiting.input, ...op.changes } as TodoInput;
+    } else if (op.kind === "update" && waiting.kind === "update") {
+      waiting.changes = { ...waiting.changes, ...op.changes };
+    } else if (op.kind === "delete" && waiting.kind === "create") {
+      this.outbox.splice(index, 1);
+    } else if (op.kind === "delete" && waiting.kind === "update") {
+      this.outbox[index] = { ...op, etag: waiting.etag };
+    }
+    void this.save().then(() => this.flush());
+  }
+
+  /** Sends the outbox, one change at a time, until it is empty or the API cannot be reached. */
+  flush(): Promise<void> {
+    if (this.flushing !== null) {
+      this.again = true; // queued while a flush runs, perhaps past its last look at the outbox
+      return this.flushing;
+    }
+    this.flushing = (async () => {
+      do {
+        this.again = false;
+        await this.sendAll();
+      } while (this.again);
+    })().finally(() => {
+      this.flushing = null;
+    });
+    return this.flushing;
+  }
+
+  private async sendAll(): Promise<void> {
+    while (this.outbox.length > 0) {
+      const op = this.outbox[0] as Op;
+      try {
+        await this.send(op);
+      } catch (error) {
+        if (unreachable(error)) {
+          console.warn("Not sent now, kept for later:", error);
+          return; // offline: the outbox waits for the next `online`
+        }
+        // Anything else (a refused title, a 404 of a to-do deleted elsewhere): this change cannot
+        // be made; drop it and show the server's state.
+        this.failed(error instanceof Error ? error.message : String(error));
+      }
+      this.outbox.shift();
+      await this.save();
+    }
+    try {
+      await this.refresh();
+    } catch (error) {
+      if (!unreachable(error)) this.failed(error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  private async send(op: Op): Promise<void> {
+    if (op.kind === "create") {
+      const created = await this.api.createTodo(op.input);
+      this.items.delete(op.id);
+      this.items.set(created.value.id, { todo: created.value, etag: created.etag });
+      return;
+    }
+    const etag = op.etag || (await this.etagOf(op.id));
+    try {
+      if (op.kind === "update") {
+        const updated = await this.api.updateTodo(op.id, op.changes, etag);
+        this.items.set(op.id, { todo: updated.value, etag: updated.etag });
+      } else {
+        await this.api.deleteTodo(op.id, etag);
+      }
+    } catch (error) {
+      if (error instanceof NotFound && op.kind === "delete") return; // already gone
+      if (!(error instanceof PreconditionFailed)) throw error;
+      await this.conflict(op);
+    }
+  }
+
+  /** Someone changed the to-do first: show both versions; write mine over theirs, or take theirs. */
+  private async conflict(op: Exclude<Op, { kind: "create" }>): Promise<void> {
+    let latest;
+    try {
+      latest = await this.api.getTodo(op.id);
+    } catch (error) {
+      if (error instanceof NotFound) {
+        this.items.delete(op.id); // deleted elsewhere: nothing left to keep
+        return;
+      }
+      throw error;
+    }
+    const mine = op.kind === "update" ? (this.items.get(op.id)?.todo ?? null) : null;
+    const choice = await this.resolve(mine, latest.value);
+    if (choice === "theirs") {
+      this.items.set(op.id, { todo: latest.value, etag: latest.etag });
+      return;
+    }
+    if (op.kind === "update") {
+      const updated = await this.api.updateTodo(op.id, op.changes, latest.etag);
+      this.items.set(op.id, { todo: updated.value, etag: updated.etag });
+    } else {
+      await this.api.deleteTodo(op.id, latest.etag);
+    }
+  }
+}
+
+export { ApiError };

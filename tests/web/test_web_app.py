@@ -1,0 +1,257 @@
+"""The MyToDoList web app (clients/web/) in Chromium against the served API and the local AWS
+endpoint: sign-up and sign-in with Cognito, to-dos through the TypeScript SDK, conflicts between
+two tabs, changes made offline, and attachments in the user's own S3 folder.
+
+The app is built by `make web` (make test and make run do it first) into clients/web/dist/.
+"""
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+import requests
+from django.db import connections
+from playwright.sync_api import BrowserContext, Page, Route, expect, sync_playwright
+
+from tests.myblog.test_browser import CHROMIUM, CHROMIUM_ARGS
+from todo import cognito, tokens
+
+pytestmark = [pytest.mark.browser, pytest.mark.aws, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+DIST = Path(__file__).resolve().parents[2] / "clients" / "web" / "dist"
+PASSWORD = "Passw0rd-Web-App"
+# Before any script of the page: every refusal of the Content-Security-Policy.
+COLLECT_VIOLATIONS = """
+window.__csp = [];
+document.addEventListener("securitypolicyviolation", (e) => window.__csp.push(`${e.effectiveDirective} ${e.blockedURI}`));
+"""
+
+
+@pytest.fixture
+def context(monkeypatch: pytest.MonkeyPatch, local_aws: str) -> Iterator[BrowserContext]:
+    assert (DIST / "index.html").exists(), "The web app is not built: run `make web`."
+    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: apt-get install -y chromium"
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    # The endpoint was reset for this test: pools have new ids and keys.
+    cognito.forget_resolved_ids()
+    tokens.key_set.cache_clear()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context()
+            context.add_init_script(COLLECT_VIOLATIONS)
+            yield context
+        finally:
+            browser.close()
+            connections.close_all()
+            cognito.forget_resolved_ids()
+            tokens.key_set.cache_clear()
+
+
+def open_app(context: BrowserContext, base: str, errors: list[str]) -> Page:
+    page = context.new_page()
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
+    page.goto(f"{base}/app/")
+    return page
+
+
+def sign_up_and_in(page: Page, email: str) -> None:
+    page.get_by_label("Email", exact=True).fill(email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    # moto never emails a code and confirms whatever code is given; AWS checks the emailed one.
+    page.get_by_label("Confirmation code").fill("123456")
+    page.get_by_role("button", name="Confirm and sign in").click()
+    expect(page.get_by_label("New to-do")).to_be_visible()
+
+
+def sign_in(page: Page, email: str) -> None:
+    page.get_by_label("Email", exact=True).fill(email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_label("New to-do")).to_be_visible()
+
+
+def add(page: Page, title: str) -> None:
+    page.get_by_label("New to-do").fill(title)
+    page.get_by_role("button", name="Add").click()
+
+
+def titles(page: Page) -> Any:
+    return page.locator("#todos .title")
+
+
+def saved(page: Page) -> None:
+    expect(page.locator("#pending")).to_have_text("All changes saved.")
+
+
+def api_token(endpoint: str, email: str) -> str:
+    idp = boto3.client("cognito-idp", endpoint_url=endpoint, region_name="us-east-1")
+    result = idp.initiate_auth(
+        ClientId=cognito.app_client_id(),
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD},
+    )
+    return str(result["AuthenticationResult"]["AccessToken"])
+
+
+def server_todos(base: str, token: str) -> list[dict[str, Any]]:
+    answer = requests.get(f"{base}/api/todos/", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    assert answer.status_code == 200, answer.text
+    return list(answer.json())
+
+
+def answer_revoke_token(context: BrowserContext, endpoint: str, revoked: list[str]) -> None:
+    """moto has no RevokeToken (its answer is an error without CORS headers); answer as Cognito does."""
+
+    def handle(route: Route) -> None:
+        if route.request.headers.get("x-amz-target") != "AWSCognitoIdentityProviderService.RevokeToken":
+            route.continue_()
+            return
+        revoked.append(json.loads(route.request.post_data or "{}")["Token"])
+        cors = {"Access-Control-Allow-Origin": "*"}
+        route.fulfill(status=200, body="{}", content_type="application/x-amz-json-1.1", headers=cors)
+
+    context.route(f"{endpoint}/", handle)
+
+
+def test_a_new_user_signs_up_and_keeps_a_list_that_the_api_sees(context, live_server, local_aws):
+    errors: list[str] = []
+    revoked: list[str] = []
+    answer_revoke_token(context, local_aws, revoked)
+    page = open_app(context, live_server.url, errors)
+
+    sign_up_and_in(page, "web@example.com")
+    add(page, "Buy milk")
+    add(page, "Call mum")
+    add(page, "Water plants")
+    saved(page)
+    expect(titles(page)).to_have_text(["Buy milk", "Call mum", "Water plants"])
+
+    # Edit, complete, reorder, delete: each shows at once and reaches the API.
+    page.get_by_role("button", name="Edit Buy milk").click()
+    page.get_by_label("New title for Buy milk").fill("Buy oat milk")
+    page.get_by_role("button", name="Save").click()
+    page.get_by_role("checkbox", name="Call mum").check()
+    page.get_by_role("button", name="Move Water plants up").click()
+    saved(page)
+    page.get_by_role("button", name="Delete Buy oat milk").click()
+    expect(titles(page)).to_have_text(["Water plants", "Call mum"])
+    saved(page)
+
+    token = api_token(local_aws, "web@example.com")
+    on_server = server_todos(live_server.url, token)
+    assert [(t["title"], t["completed"]) for t in on_server] == [("Water plants", False), ("Call mum", True)]
+
+    # Signed out, then in again: the same list.
+    refresh_token = page.evaluate("Object.entries(localStorage).find(([key]) => key.endsWith('.refreshToken'))[1]")
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    assert (
+        page.evaluate("Object.keys(localStorage).filter((key) => key.startsWith('CognitoIdentityServiceProvider'))")
+        == []
+    )
+    assert revoked == [refresh_token]
+    sign_in(page, "web@example.com")
+    expect(titles(page)).to_have_text(["Water plants", "Call mum"])
+    assert page.evaluate("window.__csp") == []
+    assert errors == []
+
+
+def test_a_change_made_offline_waits_and_is_sent_when_back_online(context, live_server, local_aws):
+    errors: list[str] = []
+    page = open_app(context, live_server.url, errors)
+    sign_up_and_in(page, "offline@example.com")
+    add(page, "Pack bags")
+    saved(page)
+    # The service worker keeps the shell once it controls the page.
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+
+    context.set_offline(True)
+    page.reload()  # the app itself comes from the service worker's copy
+    expect(titles(page)).to_have_text(["Pack bags"])
+    page.get_by_role("button", name="Edit Pack bags").click()
+    page.get_by_label("New title for Pack bags").fill("Pack bags and passports")
+    page.get_by_role("button", name="Save").click()
+    add(page, "Lock the door")
+    expect(page.locator("#pending")).to_have_text("2 changes waiting to be sent.")
+    token = api_token(local_aws, "offline@example.com")
+    assert [t["title"] for t in server_todos(live_server.url, token)] == ["Pack bags"]
+
+    context.set_offline(False)
+    saved(page)
+    assert [t["title"] for t in server_todos(live_server.url, token)] == ["Pack bags and passports", "Lock the door"]
+    assert all("ERR_INTERNET_DISCONNECTED" in error or "Failed to fetch" in error for error in errors), errors
+
+
+def test_two_tabs_editing_one_todo_show_both_versions_and_the_user_chooses(context, live_server, local_aws):
+    errors: list[str] = []
+    first = open_app(context, live_server.url, errors)
+    sign_up_and_in(first, "tabs@example.com")
+    add(first, "Book flights")
+    add(first, "Rent a car")
+    saved(first)
+    second = open_app(context, live_server.url, errors)
+    expect(titles(second)).to_have_text(["Book flights", "Rent a car"])
+
+    first.get_by_role("button", name="Edit Book flights").click()
+    first.get_by_label("New title for Book flights").fill("Book flights to Lisbon")
+    first.get_by_role("button", name="Save").click()
+    saved(first)
+    # The second tab still shows the old version and edits it: the API refuses (412).
+    second.get_by_role("button", name="Edit Book flights").click()
+    second.get_by_label("New title for Book flights").fill("Book flights to Porto")
+    second.get_by_role("button", name="Save").click()
+
+    dialog = second.get_by_role("dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog.locator("#conflict-mine")).to_have_text("Book flights to Porto")
+    expect(dialog.locator("#conflict-theirs")).to_have_text("Book flights to Lisbon")
+    dialog.get_by_role("button", name="Keep mine").click()
+    saved(second)
+    token = api_token(local_aws, "tabs@example.com")
+    assert [t["title"] for t in server_todos(live_server.url, token)][0] == "Book flights to Porto"
+
+    # And the other way: the first tab, now stale, completes it; its user takes the other version.
+    first.get_by_role("checkbox", name="Book flights to Lisbon").check()
+    expect(first.get_by_role("dialog")).to_be_visible()
+    first.get_by_role("button", name="Take theirs").click()
+    saved(first)
+    expect(titles(first)).to_have_text(["Book flights to Porto", "Rent a car"])
+    assert [t["completed"] for t in server_todos(live_server.url, token)] == [False, False]
+    assert errors == [] or all("412" in error for error in errors), errors
+
+
+def test_a_file_attached_to_a_todo_goes_to_the_users_folder_and_the_api_lists_it(
+    context, live_server, local_aws, tmp_path
+):
+    errors: list[str] = []
+    page = open_app(context, live_server.url, errors)
+    sign_up_and_in(page, "files@example.com")
+    add(page, "Tax return")
+    saved(page)
+    receipt = tmp_path / "receipt 2026.txt"
+    receipt.write_text("12.50 EUR\n")
+
+    todo = page.locator("#todos li.todo").first
+    todo.get_by_text("Files").click()
+    expect(todo.locator(".files")).to_have_text("No files.")
+    todo.get_by_label("Attach a file to Tax return").set_input_files(str(receipt))
+    expect(todo.locator(".files")).to_contain_text("receipt 2026.txt")
+
+    token = api_token(local_aws, "files@example.com")
+    todo_id = server_todos(live_server.url, token)[0]["id"]
+    answer = requests.get(f"{live_server.url}/api/files/", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    assert [(f["path"], f["size"]) for f in answer.json()] == [(f"todos/{todo_id}/receipt 2026.txt", 10)]
+
+    # Deleted directly in S3 with the identity pool's credentials.
+    todo.get_by_role("button", name="Delete file receipt 2026.txt").click()
+    expect(todo.locator(".files")).to_have_text("No files.")
+    answer = requests.get(f"{live_server.url}/api/files/", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    assert answer.json() == []
+    assert page.evaluate("window.__csp") == []
+    assert errors == []
