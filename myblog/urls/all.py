@@ -4,7 +4,15 @@ from django.urls import include, path
 
 from myblog.urls import URLs, handler400, handler404, handler500
 from myblog.urls.blog import urlpatterns as blog_urlpatterns
+from todo import web_app
 
 __all__ = ["handler400", "handler404", "handler500", "urlpatterns"]
 
-urlpatterns: URLs = [*blog_urlpatterns, path("", include("todo.urls"))]
+# The web app (clients/web/) lives in S3 behind CloudFront in AWS (infra/app.yaml); here, next to the API.
+web_app_routes: URLs = [
+    path("app/config.json", web_app.config, name="web-app-config"),
+    path("app/", web_app.asset, name="web-app"),
+    path("app/<path:path>", web_app.asset, name="web-app-asset"),
+]
+
+urlpatterns: URLs = [*blog_urlpatterns, path("", include("todo.urls")), *web_app_routes]
