@@ -297,7 +297,7 @@ ZAPPA_SHIM = """#!{python}
 # zappa, with the touch of the new URL recorded instead of sent (the local endpoint has no URL),
 # and ListFunctionUrlConfigs (`zappa update`) answered as AWS does for a function without one:
 # moto 5.2.5 has no route for it.
-import os, sys
+import json, os, sys
 import botocore.client
 from zappa import cli
 
@@ -310,6 +310,11 @@ make_api_call = botocore.client.BaseClient._make_api_call
 def answer_what_moto_lacks(self, operation, params):
     if operation == "ListFunctionUrlConfigs":
         return {{"FunctionUrlConfigs": []}}
+    if operation in ("CreateFunction", "UpdateFunctionConfiguration"):
+        # moto models no SnapStart (it always answers ApplyOn "None"): keep what Zappa asked for.
+        asked = {{key: params.get(key) for key in ("FunctionName", "SnapStart", "Environment")}}
+        with open(os.environ["REHEARSAL_LAMBDA_CONFIGS"], "a") as configs:
+            configs.write(json.dumps({{"operation": operation, **asked}}) + "\\n")
     return make_api_call(self, operation, params)
 
 cli.ZappaCLI.touch_endpoint = touch_endpoint
@@ -349,6 +354,7 @@ def test_the_readme_sequence_deploys_both_stages_on_the_local_endpoint(env, tmp_
     (shims / "zappa").write_text(ZAPPA_SHIM.format(python=VENV / "bin" / "python"))
     (shims / "zappa").chmod(0o755)
     touches = tmp_path / "touches"
+    lambda_configs = tmp_path / "lambda-configs"
     placeholders, deploy, update = readme_blocks()
     fill = "".join(f"{name}={value}\n" for name, value in ENVIRONMENTS[env].items())
     script = "set -euo pipefail\ntrap 'echo \"FAILED: $BASH_COMMAND\" >&2' ERR\n"
@@ -362,6 +368,7 @@ def test_the_readme_sequence_deploys_both_stages_on_the_local_endpoint(env, tmp_
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_DEFAULT_REGION": "us-east-1",
         "REHEARSAL_TOUCHES": str(touches),
+        "REHEARSAL_LAMBDA_CONFIGS": str(lambda_configs),
     }
     environment.pop("DJANGO_SETTINGS_MODULE", None)
 
@@ -419,10 +426,21 @@ def test_the_readme_sequence_deploys_both_stages_on_the_local_endpoint(env, tmp_
             assert [v["Version"] for v in versions] == ["$LATEST", "1", "2", "3"]
             alias = aws["lambda"].get_alias(FunctionName=function["FunctionName"], Name="snapstart")
             assert alias["FunctionVersion"] == "3"
-            assert function["SnapStart"]["ApplyOn"] == "PublishedVersions"
-            assert function["Environment"]["Variables"]["INSTANTIATE_LAMBDA_HANDLER_ON_IMPORT"] == "1"
         else:
             assert [v["Version"] for v in versions] == ["$LATEST", "1", "2"]
+        # What Zappa asked Lambda for on deploy and update: SnapStart and Django loaded during init
+        # in production only.
+        asked = [json.loads(line) for line in lambda_configs.read_text().splitlines()]
+        asked = [a for a in asked if a["FunctionName"] == function["FunctionName"]]
+        assert [a["operation"] for a in asked] == ["CreateFunction", "UpdateFunctionConfiguration"]
+        for a in asked:
+            variables = a["Environment"]["Variables"]
+            if env == "production":
+                assert a["SnapStart"] == {"ApplyOn": "PublishedVersions"}
+                assert variables["INSTANTIATE_LAMBDA_HANDLER_ON_IMPORT"] == "1"
+            else:
+                assert a["SnapStart"] == {"ApplyOn": "None"}
+                assert "INSTANTIATE_LAMBDA_HANDLER_ON_IMPORT" not in variables
 
     blog = aws["lambda"].get_function(FunctionName=f"myblog-blog-{env}")["Configuration"]
     dead_letters = stacks.outputs(aws["cloudformation"], "notifications", env)["TaskDeadLetterQueueArn"]
