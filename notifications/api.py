@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from myblog.core.http_errors import ErrorSerializer
+from myblog.core.negotiation import JsonWhateverAccept
 from notifications.addresses import MAX_LENGTH
 from notifications.services import subscriber_subscribe
 from notifications.throttling import SubscribeThrottle
@@ -21,6 +22,7 @@ class SubscriberCreateApi(APIView):
     """CSRF-exempt (no session authentication) and throttled per client, like the form."""
 
     throttle_classes = [SubscribeThrottle]
+    content_negotiation_class = JsonWhateverAccept
 
     class InputSerializer(serializers.Serializer):
         # Not trimmed and not an EmailField: the service checks the raw value (CR/LF, several

@@ -18,23 +18,22 @@ from urllib.parse import urlencode
 from django.http import HttpResponse, HttpResponseNotModified, HttpResponseRedirect
 from django.utils.cache import patch_vary_headers
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from myblog.core.negotiation import JsonWhateverAccept
+from myblog.core.query import validated_query
 from todo import selectors, services
 from todo.authentication import CognitoAuthentication, CognitoUser, authentication_failed
 from todo.cognito import CognitoError
 from todo.domain import LIST_LIMIT_DEFAULT, Todo, TodoChanges
 from todo.openapi import (
-    CURSOR,
     ERROR,
-    FILE_LIMIT,
     IF_MATCH,
     IF_NONE_MATCH,
-    LIMIT,
     NEXT_LINK,
     STORAGE_SCHEMA,
     UPLOAD_REFUSED,
@@ -90,16 +89,11 @@ def next_link(request: Request, cursor: str | None, limit: int) -> dict[str, str
     return {"Link": f'<{url}>; rel="next"'}
 
 
-def validated_query(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
-    query = serializer_class(data=request.query_params.dict())
-    query.is_valid(raise_exception=True)
-    return dict(query.validated_data)
-
-
 # --- views --------------------------------------------------------------------------------------
 
 
 class TodoApiView(APIView):
+    content_negotiation_class = JsonWhateverAccept
     authentication_classes = [CognitoAuthentication]
     permission_classes = [IsAuthenticated]
 
@@ -124,7 +118,7 @@ class TodoApiView(APIView):
 class TodoListApi(TodoApiView):
     @extend_schema(
         summary="Your to-dos, by order then creation",
-        parameters=[LIMIT, CURSOR, IF_NONE_MATCH, NEXT_LINK],
+        parameters=[ListQuerySerializer, IF_NONE_MATCH, NEXT_LINK],
         responses={200: TodoOutputSerializer(many=True), 304: None, 400: ERROR, 401: ERROR, 503: ERROR},
     )
     def get(self, request: Request) -> HttpResponse:
@@ -234,11 +228,7 @@ class MeApi(TodoApiView):
 class FileListApi(TodoApiView):
     @extend_schema(
         summary="The files in your folder",
-        parameters=[
-            FILE_LIMIT,
-            CURSOR,
-            NEXT_LINK,
-        ],
+        parameters=[FileListQuerySerializer, NEXT_LINK],
         responses={200: FileOutputSerializer(many=True), 400: ERROR, 401: ERROR, 503: ERROR},
     )
     def get(self, request: Request) -> Response:
@@ -271,6 +261,9 @@ class FileDetailApi(TodoApiView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+FILE_ERRORS = {400: ERROR, 401: ERROR, 404: ERROR, 503: ERROR}
+
+
 class FileUploadApi(FileDetailApi):
     """``POST /api/files/uploads``; GET and DELETE act on a file of that name like on any other."""
 
@@ -284,10 +277,14 @@ class FileUploadApi(FileDetailApi):
         body.is_valid(raise_exception=True)
         return Response(services.user_file_upload_presign(owner=self.owner, **body.validated_data))
 
-    @extend_schema(exclude=True)
+    # In the schema too: the path answers GET and DELETE (its Allow header says so).
+    @extend_schema(
+        summary="Download your file named uploads",
+        responses={302: OpenApiResponse(description="Location: the presigned URL"), **FILE_ERRORS},
+    )
     def get(self, request: Request, path: str = "uploads") -> HttpResponse:
         return super().get(request, path)
 
-    @extend_schema(exclude=True)
+    @extend_schema(summary="Delete your file named uploads", responses={204: None, **FILE_ERRORS})
     def delete(self, request: Request, path: str = "uploads") -> Response:
         return super().delete(request, path)

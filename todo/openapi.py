@@ -1,11 +1,12 @@
 """The to-do API's OpenAPI description beyond its serializers: headers, parameters, answers."""
 
+from typing import Any
+
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
 from myblog.core.http_errors import ErrorSerializer
-from todo.domain import LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX
-from todo.serializers import FILE_LIMIT_DEFAULT, FILE_LIMIT_MAX
 
 STORAGE_SCHEMA = inline_serializer(
     "Me",
@@ -44,10 +45,6 @@ IF_MATCH = OpenApiParameter(
 IF_NONE_MATCH = OpenApiParameter(
     "If-None-Match", str, OpenApiParameter.HEADER, description="An ETag you hold; 304 if unchanged."
 )
-LIMIT = OpenApiParameter(
-    "limit", int, description=f"Page size, default {LIST_LIMIT_DEFAULT}, at most {LIST_LIMIT_MAX}."
-)
-CURSOR = OpenApiParameter("cursor", str, description='Opaque; follow the `Link: <...>; rel="next"` header.')
 ERROR = OpenApiResponse(ErrorSerializer, description='`{"error": {"code", "message", "fields"}}`')
 UPLOAD_REFUSED = OpenApiResponse(
     ErrorSerializer,
@@ -61,6 +58,17 @@ NEXT_LINK = OpenApiParameter(
     response=[200],
     description='`<...>; rel="next"` while there is a next page.',
 )
-FILE_LIMIT = OpenApiParameter(
-    "limit", int, description=f"Page size, default {FILE_LIMIT_DEFAULT}, at most {FILE_LIMIT_MAX}."
-)
+
+
+class ClosedTodoInput(OpenApiSerializerExtension):
+    """The to-do bodies as the API reads them: unknown fields are refused (a typo must not be
+    dropped silently), and a PATCH changes at least one field."""
+
+    target_class = "todo.serializers.TodoInputSerializer"
+
+    def map_serializer(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+        schema: dict[str, Any] = auto_schema._map_basic_serializer(self.target, direction)
+        schema["additionalProperties"] = False
+        if self.target.partial:
+            schema["minProperties"] = 1
+        return schema

@@ -6,7 +6,8 @@ from django.urls import reverse
 from rest_framework import serializers
 from rest_framework.request import Request
 
-from todo.domain import LIST_LIMIT_MAX, ORDER_MAX, ORDER_MIN, TITLE_MAX_LENGTH, Todo
+from myblog.core.fields import StrictBooleanField, StrictCharField, StrictIntegerField
+from todo.domain import LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX, ORDER_MAX, ORDER_MIN, TITLE_MAX_LENGTH, Todo
 from todo.user_files import StoredFile
 
 FILE_LIMIT_DEFAULT, FILE_LIMIT_MAX = 100, 1000
@@ -19,9 +20,9 @@ def todo_url(request: Request, todo_id: str) -> str:
 
 
 class TodoInputSerializer(serializers.Serializer):
-    title = serializers.CharField(min_length=1, max_length=TITLE_MAX_LENGTH)
-    completed = serializers.BooleanField(required=False)
-    order = serializers.IntegerField(required=False, min_value=ORDER_MIN, max_value=ORDER_MAX)
+    title = StrictCharField(min_length=1, max_length=TITLE_MAX_LENGTH)
+    completed = StrictBooleanField(required=False)
+    order = StrictIntegerField(required=False, min_value=ORDER_MIN, max_value=ORDER_MAX)
 
     def validate_title(self, title: str) -> str:
         try:
@@ -52,12 +53,26 @@ class TodoOutputSerializer(serializers.Serializer):
 
 
 class ListQuerySerializer(serializers.Serializer):
-    limit = serializers.IntegerField(required=False, min_value=1, max_value=LIST_LIMIT_MAX)
-    cursor = serializers.CharField(required=False, max_length=2000)
+    """Query parameters of a list (myblog/core/query.py: invalid or repeated ones are a 400)."""
+
+    limit = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=LIST_LIMIT_MAX,
+        help_text=f"Page size, default {LIST_LIMIT_DEFAULT}, at most {LIST_LIMIT_MAX}.",
+    )
+    cursor = serializers.CharField(
+        required=False, max_length=2000, help_text='Opaque; follow the `Link: <...>; rel="next"` header.'
+    )
 
 
 class FileListQuerySerializer(ListQuerySerializer):
-    limit = serializers.IntegerField(required=False, min_value=1, max_value=FILE_LIMIT_MAX)
+    limit = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=FILE_LIMIT_MAX,
+        help_text=f"Page size, default {FILE_LIMIT_DEFAULT}, at most {FILE_LIMIT_MAX}.",
+    )
 
 
 class FileOutputSerializer(serializers.Serializer):

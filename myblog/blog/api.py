@@ -1,10 +1,16 @@
 """Public read-only REST API of the blog."""
 
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
+
 from django.db.models import QuerySet
 from django.utils.encoding import escape_uri_path
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import filters, generics, serializers
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from media.models import Photo
@@ -12,7 +18,9 @@ from myblog.blog.embeds import attach_bodies
 from myblog.blog.models import Post
 from myblog.blog.selectors import post_list_visible
 from myblog.core.http_errors import ErrorSerializer
+from myblog.core.negotiation import JsonWhateverAccept
 from myblog.core.origin import public_url
+from myblog.core.query import validated_query
 
 
 class PostPagination(PageNumberPagination):
@@ -43,6 +51,34 @@ class PostPagination(PageNumberPagination):
         if number == 1:
             return remove_query_param(url, self.page_query_param)
         return replace_query_param(url, self.page_query_param, number)
+
+
+class PostListQuerySerializer(serializers.Serializer):
+    """The list's query parameters (myblog/core/query.py: invalid or repeated ones are a 400)."""
+
+    page = serializers.IntegerField(required=False, min_value=1, help_text="A page number, from 1.")
+    page_size = serializers.IntegerField(
+        required=False, min_value=1, max_value=PostPagination.max_page_size, help_text="Posts per page, default 10."
+    )
+    # DRF's CharField refuses NUL (PostgreSQL cannot compare text with it); text_parameter() shows it.
+    tag = serializers.CharField(
+        required=False, allow_blank=True, max_length=100, help_text="Only posts with this tag (its slug)."
+    )
+    search = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        help_text="Words that must each appear in the title, summary or body.",
+    )
+
+
+def text_parameter(name: str) -> OpenApiParameter:
+    """A text parameter of the list as its schema: drf-spectacular would document the NUL rule of a
+    blank-allowed field as a oneOf that the empty string fails."""
+    field = PostListQuerySerializer().fields[name]
+    assert isinstance(field, serializers.CharField)
+    schema = {"type": "string", "maxLength": field.max_length, "pattern": "^[^\\u0000]*$"}
+    return OpenApiParameter(name, schema, description=str(field.help_text))
 
 
 class RenditionSerializer(serializers.Serializer):
@@ -93,24 +129,36 @@ class PostDetailSerializer(PostSerializer):
 
 
 @extend_schema(
-    parameters=[OpenApiParameter("tag", str, description="Only posts with this tag (its slug).")],
+    parameters=[PostListQuerySerializer, text_parameter("tag"), text_parameter("search")],
     summary="List published posts, newest first",
-    responses={200: PostSerializer(many=True), 404: ErrorSerializer},
+    responses={
+        200: PostSerializer(many=True),
+        400: OpenApiResponse(ErrorSerializer, description="A parameter is invalid or given more than once."),
+        404: OpenApiResponse(ErrorSerializer, description="A page past the last."),
+    },
 )
 class PostListApi(generics.ListAPIView):
+    content_negotiation_class = JsonWhateverAccept
     serializer_class = PostSerializer
     pagination_class = PostPagination
     filter_backends = [filters.SearchFilter]
     search_fields = ["title", "summary", "body"]
+    query: Mapping[str, Any] = MappingProxyType({})  # the validated parameters of this request
+
+    def list(self, request: Request, *args: object, **kwargs: object) -> Response:
+        # Checked before the pagination and the search filter read the same parameters leniently.
+        self.query = validated_query(PostListQuerySerializer, request)
+        return super().list(request, *args, **kwargs)
 
     def get_queryset(self) -> QuerySet[Post]:
-        return post_list_visible(tag=self.request.query_params.get("tag") or None)
+        return post_list_visible(tag=self.query.get("tag") or None)
 
 
 @extend_schema(
     summary="One published post, with its rendered HTML", responses={200: PostDetailSerializer, 404: ErrorSerializer}
 )
 class PostDetailApi(generics.RetrieveAPIView):
+    content_negotiation_class = JsonWhateverAccept
     serializer_class = PostDetailSerializer
     lookup_field = "slug"
 

@@ -5,9 +5,12 @@ The one place that maps a domain error (myblog/core/errors.py) to an HTTP status
 
 import logging
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
+from django.urls import Resolver404, resolve
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -87,6 +90,24 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     if _wants_json(request):
         return JsonResponse(error_body("not_found", "Not found."), status=404)
     return render(request, "myblog/error.html", {"title": "Page not found"}, status=404)
+
+
+@csrf_exempt  # no session writes here: a POST to nowhere is a 404, not a CSRF 403 page
+def api_not_found(request: HttpRequest, unmatched: str = "") -> HttpResponse:
+    """The last route of every URLconf: any other path under /api/ is the JSON 404, whatever DEBUG
+    is (DEBUG answers an unmatched path with Django's HTML page, never handler404).
+
+    APPEND_SLASH as CommonMiddleware does it, which this route would otherwise hide: a path that
+    matches a real route once a slash is added is redirected there.
+    """
+    if settings.APPEND_SLASH and not request.path_info.endswith("/"):
+        try:
+            match = resolve(request.path_info + "/", getattr(request, "urlconf", None))
+        except Resolver404:
+            match = None
+        if match is not None and match.func is not api_not_found:
+            return HttpResponsePermanentRedirect(request.get_full_path(force_append_slash=True))
+    return JsonResponse(error_body("not_found", "Not found."), status=404)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

@@ -5,8 +5,9 @@ development and the tests). What every service shares is declared here, once: th
 (Django reads them from the root URLconf) and the health check.
 """
 
-from django.urls import URLPattern, URLResolver, include, path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 
+from myblog.core.http_errors import api_not_found
 from myblog.health import healthz
 
 handler400 = "myblog.core.http_errors.bad_request"
@@ -14,6 +15,10 @@ handler404 = "myblog.core.http_errors.page_not_found"
 handler500 = "myblog.core.http_errors.server_error"
 
 URLs = list[URLPattern | URLResolver]
+
+
+# The last pattern of each service's URLconf: every other path under /api/ is the API's JSON 404.
+API_NOT_FOUND = re_path(r"^api/(?P<unmatched>.*)$", api_not_found, name="api-not-found")
 
 
 def service_urlpatterns(*urlconfs: str) -> URLs:

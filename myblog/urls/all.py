@@ -2,8 +2,8 @@
 
 from django.urls import include, path
 
-from myblog.urls import URLs, handler400, handler404, handler500
-from myblog.urls.blog import urlpatterns as blog_urlpatterns
+from myblog.urls import API_NOT_FOUND, URLs, handler400, handler404, handler500
+from myblog.urls.blog import routes as blog_routes
 from todo import web_app
 
 __all__ = ["handler400", "handler404", "handler500", "urlpatterns"]
@@ -15,4 +15,4 @@ web_app_routes: URLs = [
     path("app/<path:path>", web_app.asset, name="web-app-asset"),
 ]
 
-urlpatterns: URLs = [*blog_urlpatterns, path("", include("todo.urls")), *web_app_routes]
+urlpatterns: URLs = [*blog_routes, path("", include("todo.urls")), *web_app_routes, API_NOT_FOUND]

@@ -7,7 +7,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from myblog.blog.caching import public_cache
 from myblog.core.api_docs import PublicSwaggerSplitView, QueryFormatNegotiation
-from myblog.urls import URLs, handler400, handler404, handler500, service_urlpatterns
+from myblog.urls import API_NOT_FOUND, URLs, handler400, handler404, handler500, service_urlpatterns
 
 __all__ = ["handler400", "handler404", "handler500", "urlpatterns"]
 
@@ -22,7 +22,8 @@ API_DOCS = csp_update({"img-src": ["data:"]})(
     )
 )
 
-urlpatterns: URLs = [
+# The blog's routes; myblog/urls/all.py serves them too, before the to-do API's.
+routes: URLs = [
     *service_urlpatterns("myblog.blog.urls", "notifications.urls"),
     # The blog service's schema: the blog and subscriber APIs (todo/schema.py leaves the to-dos out).
     # YAML unless ?format=json: never chosen by Accept, which CloudFront's cache key leaves out.
@@ -36,3 +37,4 @@ urlpatterns: URLs = [
     path("api/docs/", public_cache(API_DOCS), name="api-docs"),
     path("admin/", admin.site.urls),
 ]
+urlpatterns: URLs = [*routes, API_NOT_FOUND]

@@ -63,7 +63,8 @@ def test_writes_answer_405_with_a_json_error(client, method):
 
 def test_a_page_out_of_range_or_an_unknown_path_is_a_json_404(client):
     PostFactory()
-    for url in ("/api/blog/posts/?page=9", "/api/blog/posts/?page=x", "/api/nothing/"):
+    # ?page=x is not a page number: a 400 (tests/fuzz/test_api_contract.py).
+    for url in ("/api/blog/posts/?page=9", "/api/nothing/"):
         response = client.get(url)
         assert response.status_code == 404, url
         assert response.json()["error"]["code"] == "not_found"

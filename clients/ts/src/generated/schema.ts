@@ -46,14 +46,22 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Download your file named uploads
+         * @description ``POST /api/files/uploads``; GET and DELETE act on a file of that name like on any other.
+         */
+        get: operations["files_uploads_retrieve"];
         put?: never;
         /**
          * A presigned POST into your folder, limited in size
          * @description ``POST /api/files/uploads``; GET and DELETE act on a file of that name like on any other.
          */
         post: operations["files_uploads_create"];
-        delete?: never;
+        /**
+         * Delete your file named uploads
+         * @description ``POST /api/files/uploads``; GET and DELETE act on a file of that name like on any other.
+         */
+        delete: operations["files_uploads_destroy"];
         options?: never;
         head?: never;
         patch?: never;
@@ -372,6 +380,60 @@ export interface operations {
             };
         };
     };
+    files_uploads_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Location: the presigned URL */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `{"error": {"code", "message", "fields"}}` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `{"error": {"code", "message", "fields"}}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `{"error": {"code", "message", "fields"}}` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `{"error": {"code", "message", "fields"}}` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     files_uploads_create: {
         parameters: {
             query?: never;
@@ -413,6 +475,60 @@ export interface operations {
             };
             /** @description `{"error": {"code", "message", "fields"}}` */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `{"error": {"code", "message", "fields"}}` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    files_uploads_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `{"error": {"code", "message", "fields"}}` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `{"error": {"code", "message", "fields"}}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `{"error": {"code", "message", "fields"}}` */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

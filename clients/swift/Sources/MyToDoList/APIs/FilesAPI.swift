@@ -179,4 +179,80 @@ open class FilesAPI {
 
         return localVariableRequestBuilder.init(method: "POST", URLString: (localVariableUrlComponents?.string ?? localVariableURLString), parameters: localVariableParameters, headers: localVariableHeaderParameters, requiresAuthentication: true, apiConfiguration: apiConfiguration)
     }
+
+    /**
+     Delete your file named uploads
+     
+     - parameter apiConfiguration: The configuration for the http request.
+     - returns: Void
+     */
+    open class func filesUploadsDestroy(apiConfiguration: MyToDoListAPIConfiguration = MyToDoListAPIConfiguration.shared) async throws(ErrorResponse) {
+        return try await filesUploadsDestroyWithRequestBuilder(apiConfiguration: apiConfiguration).execute().body
+    }
+
+    /**
+     Delete your file named uploads
+     - DELETE /api/files/uploads
+     - ``POST /api/files/uploads``; GET and DELETE act on a file of that name like on any other.
+     - Bearer Token:
+       - type: http
+       - name: cognitoAccessToken
+     - parameter apiConfiguration: The configuration for the http request.
+     - returns: RequestBuilder<Void> 
+     */
+    open class func filesUploadsDestroyWithRequestBuilder(apiConfiguration: MyToDoListAPIConfiguration = MyToDoListAPIConfiguration.shared) -> RequestBuilder<Void> {
+        let localVariablePath = "/api/files/uploads"
+        let localVariableURLString = apiConfiguration.basePath + localVariablePath
+        let localVariableParameters: [String: any Sendable]? = nil
+
+        let localVariableUrlComponents = URLComponents(string: localVariableURLString)
+
+        let localVariableNillableHeaders: [String: (any Sendable)?] = [
+            :
+        ]
+
+        let localVariableHeaderParameters = APIHelper.rejectNilHeaders(localVariableNillableHeaders)
+
+        let localVariableRequestBuilder: RequestBuilder<Void>.Type = apiConfiguration.requestBuilderFactory.getNonDecodableBuilder()
+
+        return localVariableRequestBuilder.init(method: "DELETE", URLString: (localVariableUrlComponents?.string ?? localVariableURLString), parameters: localVariableParameters, headers: localVariableHeaderParameters, requiresAuthentication: true, apiConfiguration: apiConfiguration)
+    }
+
+    /**
+     Download your file named uploads
+     
+     - parameter apiConfiguration: The configuration for the http request.
+     - returns: Void
+     */
+    open class func filesUploadsRetrieve(apiConfiguration: MyToDoListAPIConfiguration = MyToDoListAPIConfiguration.shared) async throws(ErrorResponse) {
+        return try await filesUploadsRetrieveWithRequestBuilder(apiConfiguration: apiConfiguration).execute().body
+    }
+
+    /**
+     Download your file named uploads
+     - GET /api/files/uploads
+     - ``POST /api/files/uploads``; GET and DELETE act on a file of that name like on any other.
+     - Bearer Token:
+       - type: http
+       - name: cognitoAccessToken
+     - parameter apiConfiguration: The configuration for the http request.
+     - returns: RequestBuilder<Void> 
+     */
+    open class func filesUploadsRetrieveWithRequestBuilder(apiConfiguration: MyToDoListAPIConfiguration = MyToDoListAPIConfiguration.shared) -> RequestBuilder<Void> {
+        let localVariablePath = "/api/files/uploads"
+        let localVariableURLString = apiConfiguration.basePath + localVariablePath
+        let localVariableParameters: [String: any Sendable]? = nil
+
+        let localVariableUrlComponents = URLComponents(string: localVariableURLString)
+
+        let localVariableNillableHeaders: [String: (any Sendable)?] = [
+            :
+        ]
+
+        let localVariableHeaderParameters = APIHelper.rejectNilHeaders(localVariableNillableHeaders)
+
+        let localVariableRequestBuilder: RequestBuilder<Void>.Type = apiConfiguration.requestBuilderFactory.getNonDecodableBuilder()
+
+        return localVariableRequestBuilder.init(method: "GET", URLString: (localVariableUrlComponents?.string ?? localVariableURLString), parameters: localVariableParameters, headers: localVariableHeaderParameters, requiresAuthentication: true, apiConfiguration: apiConfiguration)
+    }
 }
