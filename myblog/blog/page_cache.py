@@ -15,9 +15,10 @@ What is kept and for whom:
   replayed); everything else (the admin, the to-do API, forms, POSTs, errors) passes through;
 - it is served to anonymous GET and HEAD requests for the same scheme, host (validated against
   ALLOWED_HOSTS first), path and query, with the same values of the headers its ``Vary`` names;
-- only while it is still the current version of its page: its ETag must equal the one
-  ``public_cache`` would give now (release, URL and the blog's freshness), so any write to the
-  blog makes it unreachable at once; and for at most ``CACHE_S_MAXAGE`` seconds, as before;
+- only while it is still the current version of its page: it is kept with the release and the
+  blog's freshness its ETag was made from (``public_cache``'s, checked when it is kept) and served
+  only while both are still the ones in force, so any write to the blog makes it unreachable at
+  once; and for at most ``CACHE_S_MAXAGE`` seconds, as before;
 - ``If-None-Match``/``If-Modified-Since`` get their 304 here too;
 - each process keeps at most ``max_entries`` answers and ``max_bytes`` of them, least recently used
   first out.
@@ -49,6 +50,20 @@ BODY_HEADERS = frozenset({"content-type", "content-length", "content-encoding", 
 CSP_HEADERS = ("Content-Security-Policy", "Content-Security-Policy-Report-Only")
 # Bookkeeping per kept answer (the key, the entry, the header tuples), counted against max_bytes.
 ENTRY_OVERHEAD_BYTES = 512
+CONDITIONAL_HEADERS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_MATCH", "HTTP_IF_UNMODIFIED_SINCE")
+# ResponseHeaders' own storage: {lower-case name: (name, value)}, values already checked and encoded.
+HeaderStore = dict[str, tuple[str, str]]
+
+
+def _with_headers(response: HttpResponseBase, headers: HeaderStore) -> HttpResponseBase:
+    """The response with a copy of headers that a ResponseHeaders checked when the answer was kept.
+
+    Copied as ResponseHeaders stores them rather than set one by one: setting them checks and
+    encodes each name and value again, a fifth of what a kept answer costs, for values that
+    cannot have changed. (The tests compare every header of kept and fresh answers.)
+    """
+    response.headers._store = dict(headers)
+    return response
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,23 +72,24 @@ class KeptAnswer:
 
     etag: str
     last_modified: int | None
+    release: str  # settings.RELEASE and the blog's freshness token the ETag was made from
+    freshness: str
     vary: tuple[tuple[str, str], ...]  # (request.META name, the value it was answered for)
-    headers: tuple[tuple[str, str], ...]
+    headers: HeaderStore
+    not_modified_headers: HeaderStore
     content: bytes
     expires: float  # time.monotonic()
 
     @property
     def size(self) -> int:
-        return ENTRY_OVERHEAD_BYTES + len(self.content) + sum(len(n) + len(v) for n, v in self.headers)
+        return ENTRY_OVERHEAD_BYTES + len(self.content) + sum(len(n) + len(v) for n, v in self.headers.values())
 
-    def response(self) -> HttpResponse:
+    def response(self) -> HttpResponseBase:
         # A new response each time: the middleware before this one add headers to it.
-        return HttpResponse(self.content, headers=dict(self.headers))
+        return _with_headers(HttpResponse(self.content), self.headers)
 
-    def not_modified(self) -> HttpResponseNotModified:
-        response = HttpResponseNotModified(headers={n: v for n, v in self.headers if n.lower() not in BODY_HEADERS})
-        response.headers["Content-Length"] = "0"
-        return response
+    def not_modified(self) -> HttpResponseBase:
+        return _with_headers(HttpResponseNotModified(), self.not_modified_headers)
 
 
 class AnswerStore:
@@ -173,22 +189,25 @@ class PageCacheMiddleware:
         if request.META.get("HTTP_COOKIE") or request.META.get("HTTP_AUTHORIZATION"):
             return None
         try:
-            return request.build_absolute_uri()  # scheme, host (checked), path and query
+            host = request.get_host()  # checked against ALLOWED_HOSTS
         except DisallowedHost:
             return None  # the stack refuses it as it always has: a private 400 with its headers
+        return f"{request.scheme}://{host}{request.path}?{request.META.get('QUERY_STRING', '')}"
 
     def answer(self, request: HttpRequest, key: str, kept: KeptAnswer) -> HttpResponseBase | None:
         """The kept answer (or its 304) when it is still the current version, else None."""
         if time.monotonic() >= kept.expires:
             self.store.discard(key)
             return None
-        if any(request.META.get(name, "") != value for name, value in kept.vary):
+        if kept.vary and any(request.META.get(name, "") != value for name, value in kept.vary):
             return None
         with public_reads():
-            current = quote_etag(page_version(request, request_freshness(request)))
-        if current != kept.etag:
+            freshness = request_freshness(request)
+        if freshness.token != kept.freshness or kept.release != settings.RELEASE:
             self.store.discard(key)  # the blog changed since: never serve it again
             return None
+        if not any(name in request.META for name in CONDITIONAL_HEADERS):
+            return kept.response()
         conditional = get_conditional_response(request, etag=kept.etag, last_modified=kept.last_modified)
         if conditional is None:
             return kept.response()
@@ -198,6 +217,17 @@ class PageCacheMiddleware:
 
     def keep(self, request: HttpRequest, key: str, response: HttpResponseBase) -> None:
         assert isinstance(response, HttpResponse)  # keepable(): not streamed
+        # public_cache read the freshness for this request (no query here) and made the ETag from it;
+        # an ETag made any other way is not one this cache can tell the staleness of.
+        with public_reads():
+            freshness = request_freshness(request)
+        if response["ETag"] != quote_etag(page_version(request, freshness)):
+            return
+        headers: HeaderStore = dict(response.headers._store)
+        # What a 304 carries (RFC 9110, 15.4.5): everything but what describes the body, and the
+        # Content-Length: 0 that CommonMiddleware gives a fresh 304.
+        not_modified = {lower: item for lower, item in headers.items() if lower not in BODY_HEADERS}
+        not_modified["content-length"] = ("Content-Length", "0")
         vary = tuple(
             (meta, request.META.get(meta, ""))
             for name in _directives(response.get("Vary", ""))
@@ -208,8 +238,11 @@ class PageCacheMiddleware:
             KeptAnswer(
                 etag=response["ETag"],
                 last_modified=parse_http_date_safe(response.get("Last-Modified", "")),
+                release=settings.RELEASE,
+                freshness=freshness.token,
                 vary=vary,
-                headers=tuple(response.headers.items()),
+                headers=headers,
+                not_modified_headers=not_modified,
                 content=response.content,
                 expires=time.monotonic() + settings.CACHE_S_MAXAGE,
             ),

@@ -237,7 +237,7 @@ class Behind:
 def public(request: HttpRequest, **headers: str) -> HttpResponse:
     """A public 200 with the ETag public_cache would give the page now."""
     response = HttpResponse(b"page", headers=headers)
-    response["ETag"] = quote_etag(page_version(request, blog_freshness()))
+    response.setdefault("ETag", quote_etag(page_version(request, blog_freshness())))
     response.setdefault("Cache-Control", "public, max-age=60, s-maxage=600")
     return response
 
@@ -258,6 +258,10 @@ def not_found(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def etag_of_another_version(request: HttpRequest) -> HttpResponse:
+    return public(request, ETag='"made-some-other-way"')
+
+
 def without_etag(request: HttpRequest) -> HttpResponse:
     response = public(request)
     del response["ETag"]
@@ -276,8 +280,20 @@ def without_etag(request: HttpRequest) -> HttpResponse:
         streamed,
         not_found,
         without_etag,
+        etag_of_another_version,
     ],
-    ids=["private", "no-store", "public no-cache", "vary *", "csp nonce", "set-cookie", "streamed", "404", "no etag"],
+    ids=[
+        "private",
+        "no-store",
+        "public no-cache",
+        "vary *",
+        "csp nonce",
+        "set-cookie",
+        "streamed",
+        "404",
+        "no etag",
+        "another version's etag",
+    ],
 )
 def test_an_answer_that_is_not_public_or_names_someone_is_never_kept(make):
     behind = Behind(make)
@@ -293,6 +309,24 @@ def test_a_public_answer_is_kept_and_the_stand_in_shows_it():
     for _ in range(2):
         assert middleware(RequestFactory().get("/")).content == b"page"
     assert behind.calls == 1
+
+
+def test_what_the_middleware_before_it_add_to_an_answer_is_never_kept():
+    middleware = PageCacheMiddleware(Behind(public))
+    for _ in range(3):  # rendered, then kept twice
+        served = middleware(RequestFactory().get("/"))
+        assert "X-Added-Outside" not in served
+        served["X-Added-Outside"] = "by an outer middleware"
+    assert "X-Added-Outside" not in middleware(RequestFactory().get("/", HTTP_IF_NONE_MATCH=served["ETag"]))
+
+
+def test_a_kept_page_is_not_served_under_another_release(settings):
+    behind = Behind(public)
+    middleware = PageCacheMiddleware(behind)
+    middleware(RequestFactory().get("/"))
+    settings.RELEASE = "the next release"
+    middleware(RequestFactory().get("/"))
+    assert behind.calls == 2
 
 
 def test_an_answer_to_a_head_request_is_never_kept_for_a_get():
@@ -328,7 +362,17 @@ def test_a_kept_answer_is_never_given_to_another_query_string_or_host():
 
 
 def kept(size: int) -> KeptAnswer:
-    return KeptAnswer(etag='"e"', last_modified=None, vary=(), headers=(), content=b"x" * size, expires=float("inf"))
+    return KeptAnswer(
+        etag='"e"',
+        last_modified=None,
+        release="test",
+        freshness="-",
+        vary=(),
+        headers={},
+        not_modified_headers={},
+        content=b"x" * size,
+        expires=float("inf"),
+    )
 
 
 def test_the_store_drops_the_least_recently_used_answer_beyond_its_count():
