@@ -37,8 +37,27 @@ class DynamoDBOneAtATime:
             return list(self.app(environ, start_response))
 
 
+class S3PreflightByBucket:
+    """WSGI middleware: a browser's CORS preflight of an S3 object is answered from the bucket's
+    CORS rules, as S3 does. moto checks an unsigned request against the object's ACL first, so
+    the preflight of a GetObject or DeleteObject of any private object gets a 403 and the browser
+    never sends the request (the web app's attachments, clients/web/). The answer of a preflight
+    depends on the bucket only, so it is asked of the bucket (path style, as the app uses here)."""
+
+    def __init__(self, app: WsgiApp) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        is_preflight = environ.get("REQUEST_METHOD") == "OPTIONS" and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ
+        if is_preflight and "HTTP_X_AMZ_TARGET" not in environ and path.count("/") > 1:
+            bucket = path.lstrip("/").split("/", 1)[0]
+            environ = {**environ, "PATH_INFO": f"/{bucket}/", "QUERY_STRING": ""}
+        return self.app(environ, start_response)
+
+
 def application() -> WsgiApp:
-    return DynamoDBOneAtATime(DomainDispatcherApplication(create_backend_app))
+    return S3PreflightByBucket(DynamoDBOneAtATime(DomainDispatcherApplication(create_backend_app)))
 
 
 def serve(host: str, port: int) -> BaseWSGIServer:

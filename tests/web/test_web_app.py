@@ -248,7 +248,11 @@ def test_a_file_attached_to_a_todo_goes_to_the_users_folder_and_the_api_lists_it
     answer = requests.get(f"{live_server.url}/api/files/", headers={"Authorization": f"Bearer {token}"}, timeout=10)
     assert [(f["path"], f["size"]) for f in answer.json()] == [(f"todos/{todo_id}/receipt 2026.txt", 10)]
 
-    # Deleted directly in S3 with the identity pool's credentials.
+    # Read directly from S3 with the identity pool's credentials.
+    with page.expect_download() as download:
+        todo.get_by_role("button", name="receipt 2026.txt", exact=True).click()
+    assert Path(download.value.path()).read_text() == "12.50 EUR\n"
+    # And deleted there too.
     todo.get_by_role("button", name="Delete file receipt 2026.txt").click()
     expect(todo.locator(".files")).to_have_text("No files.")
     answer = requests.get(f"{live_server.url}/api/files/", headers={"Authorization": f"Bearer {token}"}, timeout=10)
