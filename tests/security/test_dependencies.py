@@ -1,4 +1,4 @@
-"""Known vulnerabilities in what the Lambda package carries (issue 12): pip-audit in `make test`.
+"""Known vulnerabilities in what the Lambda package carries (issue 12): pip-audit, `make audit-deps`.
 
 The runtime set is requirements.txt and everything it pulls in, each at the version
 constraints.txt locks (what `make package` and the venv install). pip-audit looks each one up in
@@ -26,7 +26,7 @@ IGNORE_LIST = ROOT / "security" / "pip-audit-ignore.txt"
 # Zappa requires pip, but the package leaves it out (infra/packaging/config.py ZAPPA_EXCLUDES).
 NOT_PACKAGED = {"pip"}
 
-pytestmark = [pytest.mark.network, pytest.mark.slow]
+pytestmark = [pytest.mark.network, pytest.mark.advisories, pytest.mark.slow]
 
 
 def locked_versions() -> dict[str, str]:
