@@ -22,6 +22,8 @@ HOST = "blog.example.com"
 STAGE = "blog_production"
 POSTS = 30
 HELLO_BODY = "Hello, world!"
+# What CloudFront sends as X-Origin-Verify (myblog/core/origin.py): the blog refuses requests without it.
+ORIGIN_SECRET = "benchmark-origin-secret-0123456789abcdef"  # noqa: S105 - a stand-in, local only
 
 SEED = """
 from datetime import timedelta
@@ -65,6 +67,8 @@ def blog_environment(folder: Path, endpoint: str) -> dict[str, str]:
         "EMAIL_FROM": f"MyBlog <newsletter@{HOST}>",
         "SES_CONFIGURATION_SET": "myblog-bench-mail",
         "SES_EVENTS_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:myblog-bench-mail-events",
+        "NEWSLETTER_QUEUE_URL": f"{endpoint}/123456789012/myblog-bench-newsletter",
+        "CDN_ORIGIN_SECRET": ORIGIN_SECRET,
         "STATIC_MANIFEST_ROOT": str(folder / "static-manifest"),
         "USE_X_FORWARDED_HOST": "true",
         "LOG_LEVEL": "WARNING",

@@ -12,7 +12,9 @@ drives, in turn:
   api-304    the same with If-None-Match: <its ETag>, answered 304 Not Modified
   html       GET / (the HTML index)
 
-The blog is asked as the CDN asks it (Host: the blog's domain, X-Forwarded-Proto: https). Each
+The blog is asked as the CDN asks it (Host: the blog's domain, X-Forwarded-Proto: https, the origin
+secret as X-Origin-Verify), so its page cache (myblog/blog/page_cache.py) answers all three blog
+targets before the rest of the middleware; a request without the secret is checked to get 403. Each
 round runs every target once, in a rotating order, so all of them see the same machine load; the
 figure per target is median(requests/s) / median(hello requests/s). Results go to
 benchmarks/results/read_throughput.json. wrk is the Debian package `wrk`.
@@ -35,13 +37,18 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from benchmarks.blog_site import HOST, prepare_blog, write_hello_project
+from benchmarks.blog_site import HOST, ORIGIN_SECRET, prepare_blog, write_hello_project
 from benchmarks.common import RESULTS_DIR, ROOT, base_environment, machine, start_moto, write_results
 
 RESULTS = RESULTS_DIR / "read_throughput.json"
 # target name -> at least this share of hello-world's requests/s
 TARGETS = {"api": 0.8, "api-304": 0.9, "html": 0.8}
-BLOG_HEADERS = {"Host": HOST, "X-Forwarded-Proto": "https", "Accept-Encoding": "identity"}
+BLOG_HEADERS = {
+    "Host": HOST,
+    "X-Forwarded-Proto": "https",
+    "Accept-Encoding": "identity",
+    "X-Origin-Verify": ORIGIN_SECRET,
+}
 
 
 def free_port() -> int:
@@ -136,6 +143,10 @@ def check_targets(hello: str, blog: str) -> dict[str, tuple[str, dict[str, str],
     status_304, _, body_304 = get(blog + "/api/blog/posts/", conditional)
     if status_304 != 304:
         sys.exit(f"GET /api/blog/posts/ with If-None-Match answered {status_304}, not 304")
+    direct = {name: value for name, value in BLOG_HEADERS.items() if name != "X-Origin-Verify"}
+    status_direct, _, _ = get(blog + "/api/blog/posts/", direct)
+    if status_direct != 403:
+        sys.exit(f"GET /api/blog/posts/ without the origin secret answered {status_direct}, not 403")
     status_html, _, html = get(blog + "/", BLOG_HEADERS)
     if status_html != 200 or b"<html" not in html.lower():
         sys.exit(f"GET / answered {status_html}: {html[:500]!r}")
