@@ -6,7 +6,7 @@ The one place that maps a domain error (myblog/core/errors.py) to an HTTP status
 import logging
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import Resolver404, resolve
@@ -62,6 +62,12 @@ def api_exception_handler(exc: Exception, context: dict[str, object]) -> Respons
     if isinstance(exc, ApplicationError):
         headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, ServiceUnavailable) else None
         return Response(error_body(exc.code, exc.message, exc.fields), status=status_of(exc), headers=headers)
+    if isinstance(exc, SuspiciousOperation):
+        # A body past DATA_UPLOAD_MAX_MEMORY_SIZE, too many fields...: Django would answer its HTML
+        # debug page under DEBUG. Logged where Django logs it.
+        logging.getLogger(f"django.security.{exc.__class__.__name__}").error(str(exc))
+        message = "The request body is too large or malformed."
+        return Response(error_body("bad_request", message), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

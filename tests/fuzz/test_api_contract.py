@@ -168,6 +168,21 @@ def test_every_api_answers_json_whatever_accept_asks_for(client, alice_api, sett
     assert {a["Content-Type"] for a in answers} == {JSON}
 
 
+@pytest.mark.parametrize(
+    "body, content_type, status",
+    [
+        (b'{"title": "' + b"x" * 3_000_000 + b'"}', JSON, 400),
+        (b'{"title": ', JSON, 400),
+        (b'{"title": "Milk"}', "text/plain", 415),
+    ],
+    ids=["a body past DATA_UPLOAD_MAX_MEMORY_SIZE", "broken JSON", "not JSON"],
+)
+@pytest.mark.parametrize("path", ["/api/todos/", "/api/blog/subscribers/"])
+def test_a_bad_body_is_refused_in_the_json_error_shape(alice_api, settings, debug, path, body, content_type, status):
+    settings.SUBSCRIBE_THROTTLE_RATE = "10000/hour"
+    assert_error(alice_api.client.post(path, body, content_type=content_type, headers=alice_api.headers), status)
+
+
 def blog_schema(client) -> dict:
     return client.get("/api/schema/", {"format": "json"}).json()  # never chosen by Accept (not in CloudFront's key)
 
