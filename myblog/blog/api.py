@@ -81,6 +81,16 @@ def text_parameter(name: str) -> OpenApiParameter:
     return OpenApiParameter(name, schema, description=str(field.help_text))
 
 
+IF_NONE_MATCH = OpenApiParameter(
+    "If-None-Match", str, OpenApiParameter.HEADER, description="An ETag you hold; 304 if unchanged."
+)
+# What every public read answers besides 200 (myblog/blog/caching.py: conditional requests).
+CONDITIONAL_RESPONSES = {
+    304: OpenApiResponse(description="Not modified since the ETag or date you hold."),
+    412: OpenApiResponse(ErrorSerializer, description="If-Match or If-Unmodified-Since does not hold."),
+}
+
+
 class RenditionSerializer(serializers.Serializer):
     width = serializers.IntegerField()
     height = serializers.IntegerField()
@@ -129,10 +139,11 @@ class PostDetailSerializer(PostSerializer):
 
 
 @extend_schema(
-    parameters=[PostListQuerySerializer, text_parameter("tag"), text_parameter("search")],
+    parameters=[PostListQuerySerializer, text_parameter("tag"), text_parameter("search"), IF_NONE_MATCH],
     summary="List published posts, newest first",
     responses={
         200: PostSerializer(many=True),
+        **CONDITIONAL_RESPONSES,
         400: OpenApiResponse(ErrorSerializer, description="A parameter is invalid or given more than once."),
         404: OpenApiResponse(ErrorSerializer, description="A page past the last."),
     },
@@ -155,7 +166,9 @@ class PostListApi(generics.ListAPIView):
 
 
 @extend_schema(
-    summary="One published post, with its rendered HTML", responses={200: PostDetailSerializer, 404: ErrorSerializer}
+    summary="One published post, with its rendered HTML",
+    parameters=[IF_NONE_MATCH],
+    responses={200: PostDetailSerializer, **CONDITIONAL_RESPONSES, 404: ErrorSerializer},
 )
 class PostDetailApi(generics.RetrieveAPIView):
     content_negotiation_class = JsonWhateverAccept

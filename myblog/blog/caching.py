@@ -13,17 +13,19 @@ from typing import cast
 
 from django.conf import settings
 from django.core.cache import caches
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.utils.cache import get_cache_key, get_conditional_response, learn_cache_key, patch_cache_control
 from django.utils.http import http_date, quote_etag
 
 from myblog.blog.selectors import Freshness, blog_freshness
 from myblog.core.db_router import public_reads
+from myblog.core.http_errors import error_body
 from myblog.core.origin import page_address
 
 View = Callable[..., HttpResponse]
 # This process's own memory (locmem): rendered pages and the freshness of the moment.
 LOCAL_CACHE = "default"
+PRECONDITION_FAILED = "If-Match or If-Unmodified-Since does not hold for the current version."
 # Where request_freshness keeps what it read, on the request itself.
 _REQUEST_FRESHNESS = "_myblog_freshness"
 
@@ -102,6 +104,9 @@ def public_cache(view: View) -> View:
             etag = quote_etag(version)
             last_modified = int(freshness.last_modified.timestamp()) if freshness.last_modified else None
             response = get_conditional_response(request, etag=etag, last_modified=last_modified)
+            if response is not None and response.status_code == 412 and hasattr(view, "cls"):
+                # An API answers its errors in its JSON shape (Django's 412 has no body).
+                response = JsonResponse(error_body("precondition_failed", PRECONDITION_FAILED), status=412)
             if response is None:
                 response = render_once(view, version, request, *args, **kwargs)
         if response.status_code in (200, 304):

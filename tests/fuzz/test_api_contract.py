@@ -183,6 +183,17 @@ def test_a_bad_body_is_refused_in_the_json_error_shape(alice_api, settings, debu
     assert_error(alice_api.client.post(path, body, content_type=content_type, headers=alice_api.headers), status)
 
 
+@pytest.mark.parametrize("path", [POSTS, f"{POSTS}hello/"])
+def test_a_blog_api_precondition_that_fails_is_a_documented_json_412(client, debug, path):
+    PostFactory(slug="hello")
+    assert_error(client.get(path, HTTP_IF_MATCH='"not-this-one"'), 412, "precondition_failed")
+    etag = client.get(path)["ETag"]
+    assert client.get(path, HTTP_IF_NONE_MATCH=etag).status_code == 304
+    operation = blog_schema(client)["paths"][path.replace("hello", "{slug}")]["get"]
+    assert {"304", "412"} <= set(operation["responses"])
+    assert "If-None-Match" in {p["name"] for p in operation["parameters"] if p["in"] == "header"}
+
+
 def blog_schema(client) -> dict:
     return client.get("/api/schema/", {"format": "json"}).json()  # never chosen by Accept (not in CloudFront's key)
 

@@ -1,5 +1,5 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 
 import httpx
 
@@ -16,7 +16,11 @@ def _get_kwargs(
     page_size: int | Unset = UNSET,
     search: str | Unset = UNSET,
     tag: str | Unset = UNSET,
+    if_none_match: str | Unset = UNSET,
 ) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(if_none_match, Unset):
+        headers["If-None-Match"] = if_none_match
 
     params: dict[str, Any] = {}
 
@@ -36,16 +40,21 @@ def _get_kwargs(
         "params": params,
     }
 
+    _kwargs["headers"] = headers
     return _kwargs
 
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | PaginatedPostList | None:
+) -> Any | Error | PaginatedPostList | None:
     if response.status_code == 200:
         response_200 = PaginatedPostList.from_dict(response.json())
 
         return response_200
+
+    if response.status_code == 304:
+        response_304 = cast(Any, None)
+        return response_304
 
     if response.status_code == 400:
         response_400 = Error.from_dict(response.json())
@@ -57,6 +66,11 @@ def _parse_response(
 
         return response_404
 
+    if response.status_code == 412:
+        response_412 = Error.from_dict(response.json())
+
+        return response_412
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -65,7 +79,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | PaginatedPostList]:
+) -> Response[Any | Error | PaginatedPostList]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -81,7 +95,8 @@ def sync_detailed(
     page_size: int | Unset = UNSET,
     search: str | Unset = UNSET,
     tag: str | Unset = UNSET,
-) -> Response[Error | PaginatedPostList]:
+    if_none_match: str | Unset = UNSET,
+) -> Response[Any | Error | PaginatedPostList]:
     """List published posts, newest first
 
     Args:
@@ -89,13 +104,14 @@ def sync_detailed(
         page_size (int | Unset):
         search (str | Unset):
         tag (str | Unset):
+        if_none_match (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | PaginatedPostList]
+        Response[Any | Error | PaginatedPostList]
     """
 
     kwargs = _get_kwargs(
@@ -103,6 +119,7 @@ def sync_detailed(
         page_size=page_size,
         search=search,
         tag=tag,
+        if_none_match=if_none_match,
     )
 
     response = client.get_httpx_client().request(
@@ -119,7 +136,8 @@ def sync(
     page_size: int | Unset = UNSET,
     search: str | Unset = UNSET,
     tag: str | Unset = UNSET,
-) -> Error | PaginatedPostList | None:
+    if_none_match: str | Unset = UNSET,
+) -> Any | Error | PaginatedPostList | None:
     """List published posts, newest first
 
     Args:
@@ -127,13 +145,14 @@ def sync(
         page_size (int | Unset):
         search (str | Unset):
         tag (str | Unset):
+        if_none_match (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | PaginatedPostList
+        Any | Error | PaginatedPostList
     """
 
     return sync_detailed(
@@ -142,6 +161,7 @@ def sync(
         page_size=page_size,
         search=search,
         tag=tag,
+        if_none_match=if_none_match,
     ).parsed
 
 
@@ -152,7 +172,8 @@ async def asyncio_detailed(
     page_size: int | Unset = UNSET,
     search: str | Unset = UNSET,
     tag: str | Unset = UNSET,
-) -> Response[Error | PaginatedPostList]:
+    if_none_match: str | Unset = UNSET,
+) -> Response[Any | Error | PaginatedPostList]:
     """List published posts, newest first
 
     Args:
@@ -160,13 +181,14 @@ async def asyncio_detailed(
         page_size (int | Unset):
         search (str | Unset):
         tag (str | Unset):
+        if_none_match (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | PaginatedPostList]
+        Response[Any | Error | PaginatedPostList]
     """
 
     kwargs = _get_kwargs(
@@ -174,6 +196,7 @@ async def asyncio_detailed(
         page_size=page_size,
         search=search,
         tag=tag,
+        if_none_match=if_none_match,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -188,7 +211,8 @@ async def asyncio(
     page_size: int | Unset = UNSET,
     search: str | Unset = UNSET,
     tag: str | Unset = UNSET,
-) -> Error | PaginatedPostList | None:
+    if_none_match: str | Unset = UNSET,
+) -> Any | Error | PaginatedPostList | None:
     """List published posts, newest first
 
     Args:
@@ -196,13 +220,14 @@ async def asyncio(
         page_size (int | Unset):
         search (str | Unset):
         tag (str | Unset):
+        if_none_match (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | PaginatedPostList
+        Any | Error | PaginatedPostList
     """
 
     return (
@@ -212,5 +237,6 @@ async def asyncio(
             page_size=page_size,
             search=search,
             tag=tag,
+            if_none_match=if_none_match,
         )
     ).parsed

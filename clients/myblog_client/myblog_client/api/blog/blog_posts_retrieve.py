@@ -1,5 +1,5 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
 import httpx
@@ -8,12 +8,17 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
 from ...models.post_detail import PostDetail
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     slug: str,
+    *,
+    if_none_match: str | Unset = UNSET,
 ) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(if_none_match, Unset):
+        headers["If-None-Match"] = if_none_match
 
     _kwargs: dict[str, Any] = {
         "method": "get",
@@ -22,19 +27,31 @@ def _get_kwargs(
         ),
     }
 
+    _kwargs["headers"] = headers
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Error | PostDetail | None:
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Any | Error | PostDetail | None:
     if response.status_code == 200:
         response_200 = PostDetail.from_dict(response.json())
 
         return response_200
 
+    if response.status_code == 304:
+        response_304 = cast(Any, None)
+        return response_304
+
     if response.status_code == 404:
         response_404 = Error.from_dict(response.json())
 
         return response_404
+
+    if response.status_code == 412:
+        response_412 = Error.from_dict(response.json())
+
+        return response_412
 
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
@@ -42,7 +59,9 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Error | PostDetail]:
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Any | Error | PostDetail]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -55,22 +74,25 @@ def sync_detailed(
     slug: str,
     *,
     client: AuthenticatedClient,
-) -> Response[Error | PostDetail]:
+    if_none_match: str | Unset = UNSET,
+) -> Response[Any | Error | PostDetail]:
     """One published post, with its rendered HTML
 
     Args:
         slug (str):
+        if_none_match (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | PostDetail]
+        Response[Any | Error | PostDetail]
     """
 
     kwargs = _get_kwargs(
         slug=slug,
+        if_none_match=if_none_match,
     )
 
     response = client.get_httpx_client().request(
@@ -84,23 +106,26 @@ def sync(
     slug: str,
     *,
     client: AuthenticatedClient,
-) -> Error | PostDetail | None:
+    if_none_match: str | Unset = UNSET,
+) -> Any | Error | PostDetail | None:
     """One published post, with its rendered HTML
 
     Args:
         slug (str):
+        if_none_match (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | PostDetail
+        Any | Error | PostDetail
     """
 
     return sync_detailed(
         slug=slug,
         client=client,
+        if_none_match=if_none_match,
     ).parsed
 
 
@@ -108,22 +133,25 @@ async def asyncio_detailed(
     slug: str,
     *,
     client: AuthenticatedClient,
-) -> Response[Error | PostDetail]:
+    if_none_match: str | Unset = UNSET,
+) -> Response[Any | Error | PostDetail]:
     """One published post, with its rendered HTML
 
     Args:
         slug (str):
+        if_none_match (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | PostDetail]
+        Response[Any | Error | PostDetail]
     """
 
     kwargs = _get_kwargs(
         slug=slug,
+        if_none_match=if_none_match,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -135,23 +163,26 @@ async def asyncio(
     slug: str,
     *,
     client: AuthenticatedClient,
-) -> Error | PostDetail | None:
+    if_none_match: str | Unset = UNSET,
+) -> Any | Error | PostDetail | None:
     """One published post, with its rendered HTML
 
     Args:
         slug (str):
+        if_none_match (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | PostDetail
+        Any | Error | PostDetail
     """
 
     return (
         await asyncio_detailed(
             slug=slug,
             client=client,
+            if_none_match=if_none_match,
         )
     ).parsed
