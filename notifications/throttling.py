@@ -22,18 +22,27 @@ def client_address(request: HttpRequest) -> str:
     REMOTE_ADDR is that header's second-to-last entry (it assumes CloudFront in front), so both
     can be forged. The address of the connection itself is requestContext's sourceIp in the
     event that Zappa keeps in environ["lambda.event"]. Behind CloudFront that is an edge address:
-    THROTTLE_VIEWER_ADDRESS_HEADER (CloudFront-Viewer-Address, "ip:port") names the viewer then,
-    which is only trustworthy when CloudFront is the only way in. Off Lambda (runserver, tests),
-    REMOTE_ADDR is the connection's address.
+    THROTTLE_VIEWER_ADDRESS_HEADER names the viewer then — X-Viewer-Address, which the CDN's
+    viewer-request function writes (a bare address), or CloudFront-Viewer-Address ("ip:port",
+    IPv6 unbracketed) — only trustworthy when CloudFront is the only way in. Off Lambda
+    (runserver, tests), REMOTE_ADDR is the connection's address.
     """
     header = settings.THROTTLE_VIEWER_ADDRESS_HEADER
-    viewer = request.headers.get(header, "") if header else ""
+    viewer = request.headers.get(header, "").strip() if header else ""
     if viewer:
-        return viewer.rpartition(":")[0] or viewer  # IPv6 comes unbracketed: the port is after the last colon
+        return viewer if _is_address(viewer) else viewer.rpartition(":")[0] or viewer
     event: dict[str, Any] = request.META.get("lambda.event") or {}
     context = event.get("requestContext") or {}
     source_ip = (context.get("identity") or {}).get("sourceIp") or (context.get("http") or {}).get("sourceIp")
     return source_ip or request.META.get("REMOTE_ADDR") or "unknown"
+
+
+def _is_address(value: str) -> bool:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
 
 
 def client_bucket(address: str) -> str:

@@ -118,3 +118,24 @@ def test_behind_cloudfront_the_configured_viewer_address_header_is_counted(
     assert through_cloudfront("c@example.com", "198.51.100.2:46532") == 202
     assert through_cloudfront("d@example.com", "2001:db8:1:2::1:46532") == 202
     assert through_cloudfront("e@example.com", "2001:db8:1:2::9:46532") == 429
+
+
+def test_behind_cloudfront_the_bare_address_the_cdn_function_writes_is_counted_per_64(
+    invoke: Callable[[Event], Answer], settings: Any
+) -> None:
+    """X-Viewer-Address, written by infra/cdn.yaml's viewer-request function, is an address without a port."""
+    settings.SUBSCRIBE_THROTTLE_RATE = "1/hour"
+    settings.THROTTLE_VIEWER_ADDRESS_HEADER = "X-Viewer-Address"
+
+    def through_cloudfront(email: str, viewer: str) -> int:
+        event = subscribe_event(email, source_ip="130.176.0.1")
+        event["headers"]["X-Viewer-Address"] = viewer
+        event["multiValueHeaders"]["X-Viewer-Address"] = [viewer]
+        return invoke(event).status
+
+    assert through_cloudfront("a@example.com", "198.51.100.1") == 202
+    assert through_cloudfront("b@example.com", "198.51.100.1") == 429
+    assert through_cloudfront("c@example.com", "2001:db8:1:2:3:4:5:6") == 202
+    # Same /64, another interface id: one allowance.
+    assert through_cloudfront("d@example.com", "2001:db8:1:2:9:9:9:9") == 429
+    assert through_cloudfront("e@example.com", "2001:db8:1:3:3:4:5:6") == 202
