@@ -194,6 +194,14 @@ def test_a_blog_api_precondition_that_fails_is_a_documented_json_412(client, deb
     assert "If-None-Match" in {p["name"] for p in operation["parameters"] if p["in"] == "header"}
 
 
+def test_a_missing_token_or_an_unoffered_method_is_a_json_error(client, debug):
+    post = PostFactory()
+    assert_error(client.get("/api/todos/"), 401, "not_authenticated")
+    assert_error(client.get("/api/files/x.txt", headers={"Authorization": "Bearer nonsense"}), 401)
+    assert_error(client.put(f"{POSTS}{post.slug}/", {}, content_type=JSON), 405, "method_not_allowed")
+    assert_error(client.get("/api/blog/subscribers/"), 405, "method_not_allowed")
+
+
 def blog_schema(client) -> dict:
     return client.get("/api/schema/", {"format": "json"}).json()  # never chosen by Accept (not in CloudFront's key)
 
