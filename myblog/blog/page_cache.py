@@ -18,8 +18,10 @@ What is kept and for whom:
 - only while it is still the current version of its page: it is kept with the release and the
   blog's freshness its ETag was made from (``public_cache``'s, checked when it is kept) and served
   only while both are still the ones in force, so any write to the blog makes it unreachable at
-  once; and for at most ``CACHE_S_MAXAGE`` seconds, as before;
-- ``If-None-Match``/``If-Modified-Since`` get their 304 here too;
+  once (within ``PUBLIC_FRESHNESS_TTL``, as for the ETags); and for at most ``CACHE_S_MAXAGE``
+  seconds, as before;
+- ``If-None-Match``/``If-Modified-Since`` get their 304 here too; a revalidation of a page kept
+  before but now out of date is rendered as a plain GET, kept, and answered from it (``renew``);
 - each process keeps at most ``max_entries`` answers and ``max_bytes`` of them, least recently used
   first out.
 
@@ -50,7 +52,9 @@ BODY_HEADERS = frozenset({"content-type", "content-length", "content-encoding", 
 CSP_HEADERS = ("Content-Security-Policy", "Content-Security-Policy-Report-Only")
 # Bookkeeping per kept answer (the key, the entry, the header tuples), counted against max_bytes.
 ENTRY_OVERHEAD_BYTES = 512
-CONDITIONAL_HEADERS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_MATCH", "HTTP_IF_UNMODIFIED_SINCE")
+REVALIDATION_HEADERS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE")
+PRECONDITION_HEADERS = ("HTTP_IF_MATCH", "HTTP_IF_UNMODIFIED_SINCE")
+CONDITIONAL_HEADERS = REVALIDATION_HEADERS + PRECONDITION_HEADERS
 # ResponseHeaders' own storage: {lower-case name: (name, value)}, values already checked and encoded.
 HeaderStore = dict[str, tuple[str, str]]
 
@@ -172,8 +176,11 @@ class PageCacheMiddleware:
         if key is None:
             return self.get_response(request)
         kept = self.store.get(key)
-        if kept is not None and (answer := self.answer(request, key, kept)) is not None:
-            return answer
+        if kept is not None:
+            if (answer := self.answer(request, key, kept)) is not None:
+                return answer
+            if (answer := self.renew(request, key)) is not None:
+                return answer
         response = self.get_response(request)
         if request.method == "GET" and keepable(response):
             self.keep(request, key, response)
@@ -215,14 +222,37 @@ class PageCacheMiddleware:
             return kept.not_modified()
         return None  # a failed If-Match or If-Unmodified-Since: the stack answers it (412)
 
-    def keep(self, request: HttpRequest, key: str, response: HttpResponseBase) -> None:
+    def renew(self, request: HttpRequest, key: str) -> HttpResponseBase | None:
+        """A revalidation of a page kept before (now out of date), answered from it rendered anew.
+
+        Behind CloudFront most reads that reach an instance revalidate (If-None-Match), often with
+        the ETag another instance gave: the stack would answer 304 and leave nothing to keep. So
+        the page is rendered as a plain GET, kept, and the revalidation answered from it. Only for
+        a page that was kept before (its answers are public), and None when this one cannot be
+        kept after all: the stack then answers the request as it came.
+        """
+        meta = request.META
+        if request.method != "GET" or any(name in meta for name in PRECONDITION_HEADERS):
+            return None
+        if not any(name in meta for name in REVALIDATION_HEADERS):
+            return None  # a plain GET: rendered and kept on the way
+        revalidation = {name: meta.pop(name) for name in REVALIDATION_HEADERS if name in meta}
+        try:
+            response = self.get_response(request)
+        finally:
+            meta.update(revalidation)
+        if not keepable(response) or (kept := self.keep(request, key, response)) is None:
+            return None
+        return self.answer(request, key, kept)
+
+    def keep(self, request: HttpRequest, key: str, response: HttpResponseBase) -> KeptAnswer | None:
         assert isinstance(response, HttpResponse)  # keepable(): not streamed
         # public_cache read the freshness for this request (no query here) and made the ETag from it;
         # an ETag made any other way is not one this cache can tell the staleness of.
         with public_reads():
             freshness = request_freshness(request)
         if response["ETag"] != quote_etag(page_version(request, freshness)):
-            return
+            return None
         headers: HeaderStore = dict(response.headers._store)
         # What a 304 carries (RFC 9110, 15.4.5): everything but what describes the body, and the
         # Content-Length: 0 that CommonMiddleware gives a fresh 304.
@@ -233,17 +263,16 @@ class PageCacheMiddleware:
             for name in _directives(response.get("Vary", ""))
             for meta in ["HTTP_" + name.upper().replace("-", "_")]
         )
-        self.store.put(
-            key,
-            KeptAnswer(
-                etag=response["ETag"],
-                last_modified=parse_http_date_safe(response.get("Last-Modified", "")),
-                release=settings.RELEASE,
-                freshness=freshness.token,
-                vary=vary,
-                headers=headers,
-                not_modified_headers=not_modified,
-                content=response.content,
-                expires=time.monotonic() + settings.CACHE_S_MAXAGE,
-            ),
+        kept = KeptAnswer(
+            etag=response["ETag"],
+            last_modified=parse_http_date_safe(response.get("Last-Modified", "")),
+            release=settings.RELEASE,
+            freshness=freshness.token,
+            vary=vary,
+            headers=headers,
+            not_modified_headers=not_modified,
+            content=response.content,
+            expires=time.monotonic() + settings.CACHE_S_MAXAGE,
         )
+        self.store.put(key, kept)
+        return kept

@@ -103,6 +103,22 @@ def test_a_conditional_read_of_a_kept_page_gets_the_304_a_fresh_one_gets(client,
     assert without_request_id(kept).items() <= {**without_request_id(validators), "Content-Length": "0"}.items()
 
 
+def test_a_revalidation_of_a_page_kept_before_an_edit_renews_it_and_the_next_one_skips_the_stack(client, stack, post):
+    # Behind CloudFront most reads that reach an instance revalidate, with the ETag that another
+    # instance gave: the stack would answer 304 and leave nothing to keep.
+    client.get("/api/blog/posts/")
+    post.title = "Edited on another instance's watch"
+    post.save()
+    current = Client().get("/api/blog/posts/")["ETag"]
+    stack.clear()
+    for _ in range(3):
+        revalidated = client.get("/api/blog/posts/", HTTP_IF_NONE_MATCH=current)
+        assert revalidated.status_code == 304
+        assert revalidated["ETag"] == current
+    assert stack == ["GET /api/blog/posts/"], "rendered once as a plain GET, then answered from it"
+    assert "Edited on another instance's watch" in client.get("/api/blog/posts/").content.decode()
+
+
 def test_a_head_request_gets_the_kept_answer_of_the_get(client, stack, post):
     got = client.get("/")
     head = client.head("/")
@@ -318,6 +334,22 @@ def test_what_the_middleware_before_it_add_to_an_answer_is_never_kept():
         assert "X-Added-Outside" not in served
         served["X-Added-Outside"] = "by an outer middleware"
     assert "X-Added-Outside" not in middleware(RequestFactory().get("/", HTTP_IF_NONE_MATCH=served["ETag"]))
+
+
+def test_when_a_renewed_page_cannot_be_kept_the_stack_answers_the_revalidation_as_it_came(settings):
+    def answer(request: HttpRequest) -> HttpResponse:
+        if settings.RELEASE == "test":
+            return public(request)
+        response = HttpResponse(b"now private", headers={"Cache-Control": "private"})
+        response["Saw-If-None-Match"] = request.META.get("HTTP_IF_NONE_MATCH", "no")
+        return response
+
+    middleware = PageCacheMiddleware(Behind(answer))
+    etag = middleware(RequestFactory().get("/"))["ETag"]
+    settings.RELEASE = "the next release"
+    answered = middleware(RequestFactory().get("/", HTTP_IF_NONE_MATCH=etag))
+    assert answered.content == b"now private"
+    assert answered["Saw-If-None-Match"] == etag
 
 
 def test_a_kept_page_is_not_served_under_another_release(settings):
