@@ -105,12 +105,11 @@ def test_the_swift_and_kotlin_clients_are_what_openapi_generator_makes_of_the_ch
         ours, fresh = _tree(CLIENTS / name), _tree(tmp_path / name)
         drift += [f"missing from clients/{name}/: {path}" for path in sorted(fresh.keys() - ours.keys())]
         drift += [f"not generated any more: clients/{name}/{path}" for path in sorted(ours.keys() - fresh.keys())]
-        drift += [
-            f"differs: clients/{name}/{path}"
-            for path in sorted(ours.keys() & fresh.keys())
-            if ours[path] != fresh[path]
-        ]
-    assert not drift, "The Swift/Kotlin clients are out of date: run `make sdk`.\n" + "\n".join(drift)
+        for path in sorted(ours.keys() & fresh.keys()):
+            if ours[path] != fresh[path]:
+                old, new = f"clients/{name}/{path}", f"generated/{name}/{path}"
+                drift += difflib.unified_diff(ours[path].splitlines(), fresh[path].splitlines(), old, new, lineterm="")
+    assert not drift, "The Swift/Kotlin clients are out of date: run `make sdk`.\n" + "\n".join(drift[:MAX_DIFF_LINES])
 
 
 def test_the_swift_and_kotlin_clients_send_the_etag_as_if_match_on_every_write_of_a_todo():
