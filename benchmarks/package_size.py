@@ -62,6 +62,13 @@ def main(argv: list[str] | None = None) -> int:
             "benchmark": "package_size",
             "machine": machine(),
             "figures": {
+                # What the wheels are for (infra/packaging/config.py): the python3.13 runtime's platform.
+                "platform": {
+                    "runtime": config.RUNTIME,
+                    "abi": config.ABI,
+                    "architecture": config.ARCHITECTURE,
+                    "max_glibc": ".".join(map(str, config.MAX_GLIBC)),
+                },
                 "stages": stages,
                 "left_out": {
                     "deploy_only_distributions": sorted(config.DEPLOY_ONLY_DISTRIBUTIONS),
