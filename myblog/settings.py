@@ -366,7 +366,9 @@ USE_X_FORWARDED_HOST = env_bool("USE_X_FORWARDED_HOST", PRODUCTION)
 # rotate: old and new accepted until the distribution sends the new one. Kept in remote_env only.
 CDN_ORIGIN_SECRETS = env_list("CDN_ORIGIN_SECRET", [], required=_BLOG_REQUIRED)
 if PRODUCTION and any(len(secret) < 32 for secret in CDN_ORIGIN_SECRETS):
-    raise ImproperlyConfigured("Each CDN_ORIGIN_SECRET value must be at least 32 characters (secrets.token_urlsafe(32)).")
+    raise ImproperlyConfigured(
+        "Each CDN_ORIGIN_SECRET value must be at least 32 characters (secrets.token_urlsafe(32))."
+    )
 if PRODUCTION:
     # API Gateway and CloudFront speak HTTPS to the world and tell Django so.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

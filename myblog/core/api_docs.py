@@ -7,6 +7,7 @@ the request may choose what they say.
 from collections.abc import Iterable
 from typing import Any
 
+from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import BaseRenderer
@@ -42,6 +43,7 @@ class PublicSwaggerSplitView(SpectacularSwaggerSplitView):
     write, subscribing, needs none (it is CSRF-exempt and throttled).
     """
 
+    @extend_schema(exclude=True)  # a page, not an operation of the API it documents
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         response = super().get(request, *args, **kwargs)
         if request.GET.get("script") is not None and isinstance(response.data, dict):
