@@ -7,12 +7,14 @@ ETag, so a read of an unchanged page is not rendered twice. Everything else is `
 """
 
 import hashlib
+import time
 from collections.abc import Callable
 from functools import wraps
-from typing import cast
 
 from django.conf import settings
 from django.core.cache import caches
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.utils.cache import get_cache_key, get_conditional_response, learn_cache_key, patch_cache_control
 from django.utils.http import http_date, quote_etag
@@ -23,21 +25,36 @@ from myblog.core.http_errors import error_body
 from myblog.core.origin import page_address
 
 View = Callable[..., HttpResponse]
-# This process's own memory (locmem): rendered pages and the freshness of the moment.
+# This process's own memory (locmem): rendered pages.
 LOCAL_CACHE = "default"
 PRECONDITION_FAILED = "If-Match or If-Unmodified-Since does not hold for the current version."
 # Where request_freshness keeps what it read, on the request itself.
 _REQUEST_FRESHNESS = "_myblog_freshness"
 
 
+# The freshness of the moment and until when (time.time(), which a restored SnapStart copy moves
+# on with), in this module rather than the local-memory cache: that would unpickle it on every
+# read, and myblog.blog.page_cache answers a kept page in about the time of that alone.
+_moment: tuple[Freshness, float] | None = None
+
+
 def current_freshness() -> Freshness:
     """The blog's freshness, shared by this process's requests for PUBLIC_FRESHNESS_TTL seconds."""
+    global _moment
     if not settings.PUBLIC_FRESHNESS_TTL:
         return blog_freshness()
-    # Typed Any | None: the cache holds only what blog_freshness returned.
-    return cast(
-        Freshness, caches[LOCAL_CACHE].get_or_set("myblog:freshness", blog_freshness, settings.PUBLIC_FRESHNESS_TTL)
-    )
+    now = time.time()
+    if _moment is None or _moment[1] <= now:
+        _moment = (blog_freshness(), now + settings.PUBLIC_FRESHNESS_TTL)
+    return _moment[0]
+
+
+@receiver(setting_changed)
+def _forget_freshness(*, setting: str, **kwargs: object) -> None:
+    """A freshness kept under another TTL (in the tests: another test's database) is not this one's."""
+    global _moment
+    if setting == "PUBLIC_FRESHNESS_TTL":
+        _moment = None
 
 
 def request_freshness(request: HttpRequest) -> Freshness:

@@ -1,5 +1,6 @@
 """The page cache in front of the middleware (myblog/blog/page_cache.py): what it answers, for whom, until when."""
 
+import time
 from collections.abc import Callable
 
 import pytest
@@ -145,6 +146,17 @@ def test_an_edit_after_the_page_was_kept_is_shown_at_once_and_old_validators_get
         again = client.get(url, HTTP_IF_NONE_MATCH=etags[url])
         assert again.status_code == 200
         assert "Edited after it was kept" in again.content.decode()
+
+
+def test_with_a_freshness_ttl_an_edit_reaches_kept_pages_once_it_has_passed(client, stack, settings, post):
+    settings.PUBLIC_FRESHNESS_TTL = 1
+    client.get("/posts/cached/")
+    assert client.get("/posts/cached/").status_code == 200
+    assert len(stack) == 1, "kept, and the freshness read once for both"
+    post.title = "Edited within the second"
+    post.save()
+    time.sleep(1.1)  # the freshness this process kept expires
+    assert "Edited within the second" in client.get("/posts/cached/").content.decode()
 
 
 def test_an_unpublished_post_disappears_from_kept_pages_at_once(client, post):
