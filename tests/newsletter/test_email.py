@@ -12,6 +12,7 @@ from django.test import Client
 
 from media.models import Photo
 from myblog.blog.markdown import sanitize
+from myblog.blog.models import Post
 from newsletter import services
 from newsletter.emails import post_content, post_email
 from notifications.models import Subscriber
@@ -122,3 +123,19 @@ def test_a_photo_whose_renditions_are_not_made_yet_is_left_out(on_the_cdn):
     post = visible_post(body=f"![c](photo:{photo.pk})\n\nText.")
 
     assert "<img" not in post_content(post).body_html
+
+
+def test_the_email_sanitizes_the_stored_html_again_whatever_wrote_it(on_the_cdn):
+    """body_html is a cache that only Post.save() fills through the sanitizer; an UPDATE, a data
+    migration or an older sanitizer may have written it: the email does not trust it."""
+    post = visible_post()
+    Post.objects.filter(pk=post.pk).update(
+        body_html='<p onclick="x()">Hi</p><script>alert(1)</script><a href="javascript:alert(2)">y</a>'
+    )
+    post.refresh_from_db()
+
+    html = post_content(post).body_html
+
+    assert html == sanitize(html)
+    for banned in ("<script", "onclick", "javascript:"):
+        assert banned not in html
