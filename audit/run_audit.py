@@ -5,7 +5,7 @@ each on a free port or in a temporary folder so it never meets a developer's own
 serves the site with DEBUG off, as in production. Django's staticfiles handler serves /static/
 (`runserver --insecure`), standing in for CloudFront.
 
-Then, on `/` and one post page:
+Then, on `/`, one post page and the MyToDoList web app (`/app/`, signed out):
 - Lighthouse 12 (mobile preset, its default, and desktop) with Debian's Chromium: every category
   (performance, accessibility, best practices, SEO) must score at least MIN_SCORE;
 - axe-core, injected by Playwright into the same Chromium at a phone's and a laptop's viewport:
@@ -41,7 +41,9 @@ PRESETS = ("mobile", "desktop")
 # The post the audit opens: one of seed_demo's, with a heading, list, code block, table and quote.
 POST_SLUG = "caching-at-every-layer"
 POST_PATH = f"/posts/{POST_SLUG}/"
-PAGES = {"home": "/", "post": POST_PATH}
+# The MyToDoList web app's page (clients/web/, built by `make web`), signed out: its sign-in form.
+APP_PATH = "/app/"
+PAGES = {"home": "/", "post": POST_PATH, "app": APP_PATH}
 CHROME_FLAGS = [
     "--headless=new",
     "--no-sandbox",  # CI runs as root, where Chromium's sandbox refuses to start.
@@ -203,7 +205,8 @@ def axe(site: str) -> list[dict]:
             for viewport, size in VIEWPORTS.items():
                 page = browser.new_page(viewport=size)
                 for name, path in PAGES.items():
-                    page.goto(site + path, wait_until="load")
+                    # networkidle: the app draws its form once its config.json answered.
+                    page.goto(site + path, wait_until="networkidle")
                     page.add_script_tag(content=source)
                     # Every rule axe-core runs by default: WCAG 2.0–2.2 A/AA and its best practices.
                     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")

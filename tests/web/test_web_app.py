@@ -169,7 +169,7 @@ def test_a_change_made_offline_waits_and_is_sent_when_back_online(context, live_
     add(page, "Pack bags")
     saved(page)
     # The service worker keeps the shell once it controls the page.
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
 
     context.set_offline(True)
     page.reload()  # the app itself comes from the service worker's copy
@@ -258,4 +258,42 @@ def test_a_file_attached_to_a_todo_goes_to_the_users_folder_and_the_api_lists_it
     answer = requests.get(f"{live_server.url}/api/files/", headers={"Authorization": f"Bearer {token}"}, timeout=10)
     assert answer.json() == []
     assert page.evaluate("window.__csp") == []
+    assert errors == []
+
+
+AXE = Path(__file__).resolve().parents[2] / "audit" / "node_modules" / "axe-core" / "axe.min.js"
+VIEWPORTS = {"phone": {"width": 412, "height": 823}, "desktop": {"width": 1350, "height": 940}}
+
+
+def test_the_app_is_installable_and_axe_finds_nothing_signed_out_or_in(context, live_server):
+    assert AXE.exists(), "axe-core is missing: run `make audit` once (npm ci in audit/)."
+    errors: list[str] = []
+    page = open_app(context, live_server.url, errors)
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    # What Chromium checks before it offers to install: manifest, icons, service worker, scope.
+    session = context.new_cdp_session(page)
+    found = session.send("Page.getInstallabilityErrors")["installabilityErrors"]
+    # Playwright's contexts are incognito windows, where Chromium never offers to install.
+    assert [error["errorId"] for error in found if error["errorId"] != "in-incognito"] == []
+    manifest = session.send("Page.getAppManifest")
+    assert manifest["errors"] == [] and manifest["url"].endswith("/app/manifest.webmanifest")
+
+    def violations() -> list[str]:
+        # Evaluated through the DevTools protocol: the page's CSP refuses an inline <script>.
+        page.evaluate(AXE.read_text() + ";0")
+        result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+        return [f"{v['id']}: {[n['target'] for n in v['nodes']]}" for v in result["violations"]]
+
+    for size in VIEWPORTS.values():
+        page.set_viewport_size(size)
+        assert violations() == [], size
+    sign_up_and_in(page, "axe@example.com")
+    add(page, "Check contrast")
+    saved(page)
+    page.locator("#todos details").first.get_by_text("Files").click()
+    expect(page.locator("#todos .files")).to_have_text("No files.")
+    for size in VIEWPORTS.values():
+        page.set_viewport_size(size)
+        assert violations() == [], size
+        assert not page.evaluate("document.documentElement.scrollWidth > document.documentElement.clientWidth")
     assert errors == []

@@ -103,6 +103,9 @@ function showSignIn(auth: Auth, onSignedIn: () => void): void {
   main.replaceChildren(form);
 }
 
+/** The to-dos whose files are shown: the list is drawn again on every change, and stays as it was. */
+const filesShown = new Set<string>();
+
 function attachmentsOf(todo: Todo, files: Attachments): HTMLDetailsElement {
   const list = element("ul", { className: "files" });
   const input = element("input", { type: "file", id: `file-${todo.id}` });
@@ -120,8 +123,11 @@ function attachmentsOf(todo: Todo, files: Attachments): HTMLDetailsElement {
     if (found.length === 0) list.append(element("li", {}, "No files."));
   };
   details.ontoggle = () => {
+    if (details.open) filesShown.add(todo.id);
+    else filesShown.delete(todo.id);
     if (details.open) load().catch((error: unknown) => say(`Files: ${String(error)}`));
   };
+  details.open = filesShown.has(todo.id);
   input.onchange = () => {
     const file = input.files?.[0];
     if (!file) return;
@@ -157,6 +163,27 @@ async function showTodos(config: AppConfig, auth: Auth, onSignedOut: () => void)
   const { Attachments } = await import("./files.js");
   const files = new Attachments(config, api, () => auth.idToken(), `users/${sub}/`);
   let editing: string | null = null;
+  let editor: { id: string; form: HTMLFormElement } | null = null;
+  const editForm = (todo: Todo): HTMLFormElement => {
+    const input = element("input", { value: todo.title, id: `edit-${todo.id}`, required: true, maxLength: 500 });
+    const form = element(
+      "form",
+      { className: "edit" },
+      element("label", { htmlFor: input.id, className: "visually-hidden" }, `New title for ${todo.title}`),
+      input,
+      element("button", { type: "submit" }, "Save"),
+    );
+    form.onsubmit = (event) => {
+      event.preventDefault();
+      editing = null;
+      editor = null;
+      const title = input.value.trim();
+      if (title && title !== todo.title) sync.edit(todo.id, { title });
+      else render();
+    };
+    queueMicrotask(() => input.focus());
+    return form;
+  };
 
   const title = element("input", { id: "new-title", name: "title", required: true, maxLength: 500, autocomplete: "off" });
   const addForm = element(
@@ -175,7 +202,10 @@ async function showTodos(config: AppConfig, auth: Auth, onSignedOut: () => void)
     pending.textContent = waiting === 0 ? "All changes saved." : `${waiting} change${waiting === 1 ? "" : "s"} waiting to be sent.`;
     list.replaceChildren(...sync.list().map(({ todo }) => row(todo)));
   };
-  const sync = new TodoSync(api, sub, askWhichVersion, render, (message) => say(message));
+  const sync = new TodoSync(api, sub, askWhichVersion, render, (message) => {
+    console.error("A change could not be made:", message);
+    say(message);
+  });
 
   const row = (todo: Todo): HTMLLIElement => {
     const done = element("input", { type: "checkbox", id: `done-${todo.id}`, checked: todo.completed });
@@ -189,21 +219,9 @@ async function showTodos(config: AppConfig, auth: Auth, onSignedOut: () => void)
     };
     let body: HTMLElement;
     if (editing === todo.id) {
-      const input = element("input", { value: todo.title, id: `edit-${todo.id}`, required: true, maxLength: 500 });
-      body = element(
-        "form",
-        { className: "edit" },
-        element("label", { htmlFor: input.id, className: "visually-hidden" }, `New title for ${todo.title}`),
-        input,
-        element("button", { type: "submit" }, "Save"),
-      );
-      body.onsubmit = (event) => {
-        event.preventDefault();
-        editing = null;
-        if (input.value.trim() && input.value !== todo.title) sync.edit(todo.id, { title: input.value.trim() });
-        else render();
-      };
-      queueMicrotask(() => input.focus());
+      // The same form across redraws (a sync may redraw the list while the user types).
+      if (editor?.id !== todo.id) editor = { id: todo.id, form: editForm(todo) };
+      body = editor.form;
     } else {
       body = element("label", { htmlFor: done.id, className: todo.completed ? "title done" : "title" }, todo.title);
       button("Edit", `Edit ${todo.title}`, () => {

@@ -11,10 +11,12 @@ export interface Item {
   etag: string | null;
 }
 
+/** A change to send. Updates and deletes are sent with the If-Match of the version this device
+ * last had from the server (the item's, or the deleted item's), read when the change is sent. */
 export type Op =
   | { kind: "create"; id: string; input: TodoInput }
-  | { kind: "update"; id: string; changes: TodoChanges; etag: string }
-  | { kind: "delete"; id: string; etag: string };
+  | { kind: "update"; id: string; changes: TodoChanges }
+  | { kind: "delete"; id: string };
 
 /** What the user chose when their change met someone else's: send theirs again over it, or keep the other. */
 export type Choice = "mine" | "theirs";
@@ -24,6 +26,7 @@ export type Resolver = (mine: Todo | null, theirs: Todo) => Promise<Choice>;
 
 interface Saved {
   items: Item[];
+  removed: Item[];
   outbox: Op[];
 }
 
@@ -40,7 +43,11 @@ function unreachable(error: unknown): boolean {
 
 export class TodoSync {
   private items = new Map<string, Item>();
+  /** Deleted here, the delete not sent yet: the version it was deleted at. */
+  private removed = new Map<string, Item>();
   private outbox: Op[] = [];
+  /** The change being sent: nothing merges into it any more. */
+  private sending: Op | null = null;
   private flushing: Promise<void> | null = null;
   private again = false;
   private readonly db: UseStore;
@@ -68,13 +75,15 @@ export class TodoSync {
     const saved = await get<Saved>("saved", this.db);
     if (saved) {
       this.items = new Map(saved.items.map((item) => [item.todo.id, item]));
+      this.removed = new Map((saved.removed ?? []).map((item) => [item.todo.id, item]));
       this.outbox = saved.outbox;
     }
     this.changed();
   }
 
   private async save(): Promise<void> {
-    await set("saved", { items: [...this.items.values()], outbox: this.outbox } satisfies Saved, this.db);
+    const saved: Saved = { items: [...this.items.values()], removed: [...this.removed.values()], outbox: this.outbox };
+    await set("saved", saved, this.db);
     this.changed();
   }
 
@@ -99,7 +108,7 @@ export class TodoSync {
 
   /** The ETag of the version this device shows: known, or read (only if the server still has that version). */
   private async etagOf(id: string): Promise<string> {
-    const item = this.items.get(id);
+    const item = this.items.get(id) ?? this.removed.get(id);
     if (!item) throw new Error(`No to-do ${id}.`);
     if (item.etag) return item.etag;
     const read = await this.api.getTodo(id);
@@ -122,14 +131,15 @@ export class TodoSync {
     const item = this.items.get(id);
     if (!item) return;
     item.todo = { ...item.todo, ...changes };
-    this.queue({ kind: "update", id, changes, etag: item.etag ?? "" });
+    this.queue({ kind: "update", id, changes });
   }
 
   remove(id: string): void {
     const item = this.items.get(id);
     if (!item) return;
     this.items.delete(id);
-    this.queue({ kind: "delete", id, etag: item.etag ?? "" });
+    this.removed.set(id, item);
+    this.queue({ kind: "delete", id });
   }
 
   /** Moves a to-do one place up (-1) or down (+1), renumbering only what changes. */
@@ -147,7 +157,7 @@ export class TodoSync {
 
   /** One change per to-do in the outbox: a later change merges into the one still waiting. */
   private queue(op: Op): void {
-    const index = this.outbox.findIndex((waiting) => waiting.id === op.id);
+    const index = this.outbox.findIndex((waiting) => waiting.id === op.id && waiting !== this.sending);
     const waiting = this.outbox[index];
     if (waiting === undefined) {
       this.outbox.push(op);
@@ -157,9 +167,11 @@ export class TodoSync {
       waiting.changes = { ...waiting.changes, ...op.changes };
     } else if (op.kind === "delete" && waiting.kind === "create") {
       this.outbox.splice(index, 1);
+      this.removed.delete(op.id);
     } else if (op.kind === "delete" && waiting.kind === "update") {
-      this.outbox[index] = { ...op, etag: waiting.etag };
+      this.outbox[index] = op;
     }
+    this.changed(); // shown at once; kept on the device, then sent
     void this.save().then(() => this.flush());
   }
 
@@ -183,11 +195,13 @@ export class TodoSync {
   private async sendAll(): Promise<void> {
     while (this.outbox.length > 0) {
       const op = this.outbox[0] as Op;
+      this.sending = op;
       try {
         await this.send(op);
       } catch (error) {
         if (unreachable(error)) {
           console.warn("Not sent now, kept for later:", error);
+          this.sending = null;
           return; // offline: the outbox waits for the next `online`
         }
         // Anything else (a refused title, a 404 of a to-do deleted elsewhere): this change cannot
@@ -195,6 +209,8 @@ export class TodoSync {
         this.failed(error instanceof Error ? error.message : String(error));
       }
       this.outbox.shift();
+      this.sending = null;
+      if (op.kind === "delete") this.removed.delete(op.id);
       await this.save();
     }
     try {
@@ -204,18 +220,32 @@ export class TodoSync {
     }
   }
 
+  /** The server's answer to a change, with the changes made here since it was sent on top. */
+  private settle(id: string, todo: Todo, etag: string): void {
+    const later = this.outbox.filter((op) => op.id === id && op !== this.sending);
+    const item = { todo, etag };
+    for (const op of later) if (op.kind === "update") item.todo = { ...item.todo, ...op.changes };
+    if (this.removed.has(id)) this.removed.set(id, item);
+    else this.items.set(id, item);
+  }
+
   private async send(op: Op): Promise<void> {
     if (op.kind === "create") {
       const created = await this.api.createTodo(op.input);
+      const id = created.value.id;
+      // Changes made while it was being created now name the created to-do.
+      for (const later of this.outbox) if (later.id === op.id && later !== op) later.id = id;
+      const wasRemoved = this.removed.delete(op.id);
       this.items.delete(op.id);
-      this.items.set(created.value.id, { todo: created.value, etag: created.etag });
+      if (wasRemoved) this.removed.set(id, { todo: created.value, etag: null });
+      this.settle(id, created.value, created.etag);
       return;
     }
-    const etag = op.etag || (await this.etagOf(op.id));
+    const etag = await this.etagOf(op.id);
     try {
       if (op.kind === "update") {
         const updated = await this.api.updateTodo(op.id, op.changes, etag);
-        this.items.set(op.id, { todo: updated.value, etag: updated.etag });
+        this.settle(op.id, updated.value, updated.etag);
       } else {
         await this.api.deleteTodo(op.id, etag);
       }
@@ -241,12 +271,13 @@ export class TodoSync {
     const mine = op.kind === "update" ? (this.items.get(op.id)?.todo ?? null) : null;
     const choice = await this.resolve(mine, latest.value);
     if (choice === "theirs") {
+      this.removed.delete(op.id);
       this.items.set(op.id, { todo: latest.value, etag: latest.etag });
       return;
     }
     if (op.kind === "update") {
       const updated = await this.api.updateTodo(op.id, op.changes, latest.etag);
-      this.items.set(op.id, { todo: updated.value, etag: updated.etag });
+      this.settle(op.id, updated.value, updated.etag);
     } else {
       await this.api.deleteTodo(op.id, latest.etag);
     }
