@@ -14,6 +14,9 @@ calls AWS refuses behind noise). Corrected here, for the services the two Lambda
 - Lambda's ``Invoke`` operation is the IAM action ``lambda:InvokeFunction``.
 - SES v2 ``SendEmail`` needs ``ses:SendEmail`` on the sending identity and on the configuration set.
 - S3 ``HeadBucket`` needs ``s3:ListBucket``.
+- SQS: ``SendMessageBatch``, ``DeleteMessageBatch`` and ``ChangeMessageVisibilityBatch`` are not
+  IAM actions (``SendMessage``, ``DeleteMessage``, ``ChangeMessageVisibility`` allow them), and a
+  request is checked on the queue its ``QueueUrl`` names.
 - Presigned URLs and POST forms carry their credentials in the query or the form, where moto's
   enforcement never looks (HTTP 500): their key, session token and action are checked as a
   header-signed request's would be (a form's PutObject on the key it writes, as AWS does). The
@@ -79,6 +82,12 @@ def aws_authorizations(
         return pairs or [(action, resource)]
     if service == "s3" and operation == "HeadBucket":
         return [("s3:ListBucket", resource)]
+    if service == "sqs":
+        queue_url = str(_json(body).get("QueueUrl", ""))
+        if queue_url:
+            *_, queue_account, name = queue_url.rstrip("/").split("/")
+            resource = f"arn:aws:sqs:{region}:{queue_account}:{name}"
+        return [(f"sqs:{operation.removesuffix('Batch')}", resource)]
     return [(action, resource)]
 
 

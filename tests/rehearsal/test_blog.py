@@ -194,3 +194,49 @@ def s3_created_event(key: str, size: int) -> dict[str, object]:
             }
         ]
     }
+
+
+def test_a_post_whose_time_comes_is_emailed_through_the_queue_with_the_blog_roles_credentials_only(
+    rehearsal: Rehearsal, blog: LambdaFunction
+) -> None:
+    """New posts by email (issue 13): the scheduled sweep queues the post, Lambda's SQS event source
+    polls the queue with the function's role (ReceiveMessage, DeleteMessage, GetQueueAttributes:
+    done here with the role's own credentials) and the function sends through SES."""
+    address = "newsletter-reader@example.net"
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
+    with sqlite3.connect(rehearsal.database) as connection:
+        author = connection.execute("SELECT id FROM auth_user WHERE username = ?", (EDITOR[0],)).fetchone()[0]
+        connection.execute(
+            "INSERT INTO myblog_post (title, slug, summary, body, body_html, author_id, status, publish_at,"
+            " email_subscribers, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'published', ?, 1, ?, ?)",
+            ("Rehearsed mail", "rehearsed-mail", "By email.", "Hello.", "<p>Hello.</p>", author, now, now, now),
+        )
+    columns = {row[1]: row for row in query(rehearsal, "PRAGMA table_info(notifications_subscriber)")}
+    row = {"email": address, "status": "confirmed", "unsubscribe_token": "rehearsal-token", "created_at": now}
+    row |= {"updated_at": now} | {name: 0 for name in ("confirm_version",) if name in columns}
+    with sqlite3.connect(rehearsal.database) as connection:
+        connection.execute(
+            f"INSERT INTO notifications_subscriber ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",  # noqa: S608
+            tuple(row.values()),
+        )
+
+    rule = f"arn:aws:events:us-east-1:123456789012:rule/{function_name(STAGES['blog'])}-newsletter.events.publish_due_posts"
+    assert blog.invoke({"detail-type": "Scheduled Event", "source": "aws.events", "resources": [rule]}) == {
+        "mailings_started": 1
+    }
+
+    sqs = rehearsal.aws.client("sqs", credentials=rehearsal.credentials[STAGES["blog"]])
+    url = rehearsal.values["NEWSLETTER_QUEUE_URL"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    for _ in range(10):
+        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1).get("Messages", [])
+        if not messages:
+            break
+        (message,) = messages
+        record = {"messageId": message["MessageId"], "body": message["Body"], "eventSource": "aws:sqs"}
+        blog.invoke({"Records": [record | {"eventSourceARN": arn, "receiptHandle": message["ReceiptHandle"]}]})
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+
+    emails = [raw for raw in rehearsal.aws.sent_emails() if address in raw and "Rehearsed mail" in raw]
+    assert len(emails) == 1, f"SES has no post email for {address}\n{blog.log_tail()}"
+    assert "List-Unsubscribe-Post: List-Unsubscribe=One-Click" in json.loads(emails[0])["raw_data"]

@@ -70,3 +70,15 @@ def test_head_bucket_needs_list_bucket_and_other_requests_keep_what_moto_asks() 
     assert pairs("s3", "s3:GetObject", resource=f"{bucket}/uploads/a.jpg") == [
         ("s3:GetObject", f"{bucket}/uploads/a.jpg")
     ]
+
+
+def test_an_sqs_batch_is_authorised_as_its_single_action_on_the_queue_its_url_names() -> None:
+    """AWS has no sqs:SendMessageBatch permission (SQS Developer Guide, "Amazon SQS batch
+    actions"): SendMessage allows both; moto asked for the batch action, on no queue."""
+    body = {"QueueUrl": "http://127.0.0.1:4566/123456789012/myblog-dev-newsletter", "Entries": []}
+    queue = "arn:aws:sqs:us-east-1:123456789012:myblog-dev-newsletter"
+
+    assert pairs("sqs", "sqs:SendMessageBatch", body) == [("sqs:SendMessage", queue)]
+    assert pairs("sqs", "sqs:DeleteMessageBatch", body) == [("sqs:DeleteMessage", queue)]
+    assert pairs("sqs", "sqs:ChangeMessageVisibilityBatch", body) == [("sqs:ChangeMessageVisibility", queue)]
+    assert pairs("sqs", "sqs:ReceiveMessage", body) == [("sqs:ReceiveMessage", queue)]
