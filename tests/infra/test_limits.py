@@ -196,10 +196,11 @@ NAMES: dict[str, list[tuple[str, str]]] = {
     "AWS::CloudFront::Function": [("Name", "cloudfront-function")],
     "AWS::CloudFront::Distribution": [("DistributionConfig.Comment", "cloudfront-comment")],
     # AWS documents no length or character rule for these names (the API references say only
-    # "a name"): DAX subnet and parameter groups, CloudFront cache policies.
+    # "a name"): DAX subnet and parameter groups, CloudFront cache and response headers policies.
     "AWS::DAX::SubnetGroup": [],
     "AWS::DAX::ParameterGroup": [],
     "AWS::CloudFront::CachePolicy": [],
+    "AWS::CloudFront::ResponseHeadersPolicy": [],
     # Named by CloudFormation or by id, or nothing of ours names them.
     **{
         kind: []
