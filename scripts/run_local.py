@@ -119,6 +119,7 @@ def banner() -> None:
     New posts     emailed to confirmed subscribers through the local queue and SES; read them with
                   {python} manage.py newsletter_outbox
     To-do API     {site}/api/todos/   (docs: {site}/api/todos/docs/)
+    To-do app     {site}/app/   (the web app of clients/web/, built by make web; sign up there)
 
   The to-do API wants a Cognito access token. Make a confirmed user in the local pool and
   keep their token (run it again any time: it reuses the user and prints fresh tokens):

@@ -297,3 +297,17 @@ def test_the_app_is_installable_and_axe_finds_nothing_signed_out_or_in(context, 
         assert violations() == [], size
         assert not page.evaluate("document.documentElement.scrollWidth > document.documentElement.clientWidth")
     assert errors == []
+
+
+def test_a_wrong_password_is_refused(context, live_server):
+    errors: list[str] = []
+    page = open_app(context, live_server.url, errors)
+    sign_up_and_in(page, "careful@example.com")
+    page.get_by_role("button", name="Sign out").click()
+
+    page.get_by_label("Email", exact=True).fill("careful@example.com")
+    page.get_by_label("Password", exact=True).fill("Wrong-Passw0rd")
+    page.get_by_role("button", name="Sign in").click()
+
+    expect(page.locator("#status")).to_contain_text("Incorrect username or password")
+    expect(page.get_by_label("New to-do")).to_have_count(0)

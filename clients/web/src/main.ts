@@ -155,6 +155,8 @@ function fileRow(file: Attachment, files: Attachments, reload: () => Promise<voi
   return element("li", {}, open, ` ${file.size} bytes `, remove);
 }
 
+let stopListening: (() => void) | null = null;
+
 async function showTodos(config: AppConfig, auth: Auth, onSignedOut: () => void): Promise<void> {
   const api = createTodoClient({ baseUrl: config.apiOrigin || location.origin, token: () => auth.accessToken() });
   const session = await auth.session();
@@ -247,6 +249,8 @@ async function showTodos(config: AppConfig, auth: Auth, onSignedOut: () => void)
   };
   signOutButton.hidden = false;
   signOutButton.onclick = () => {
+    stopListening?.();
+    stopListening = null;
     auth.signOut();
     say("Signed out.");
     onSignedOut();
@@ -256,8 +260,14 @@ async function showTodos(config: AppConfig, auth: Auth, onSignedOut: () => void)
     say(navigator.onLine ? "" : "Offline: changes are kept and sent when you are back online.");
     if (navigator.onLine) void sync.flush();
   };
+  // One signed-in user at a time: the previous one's listeners go with their list.
+  stopListening?.();
   window.addEventListener("online", online);
   window.addEventListener("offline", online);
+  stopListening = () => {
+    window.removeEventListener("online", online);
+    window.removeEventListener("offline", online);
+  };
   await sync.restore();
   online();
   void sync.flush();
