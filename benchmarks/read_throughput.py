@@ -1,6 +1,6 @@
 """Cached public reads under gunicorn (one sync worker), driven by wrk on loopback.
 
-    python -m benchmarks.read_throughput [--rounds 3] [--duration 5]
+    python -m benchmarks.read_throughput [--rounds 5] [--duration 3]
 
 Two gunicorn servers run side by side, each with one sync worker: the blog with its production
 settings (benchmarks/blog_site.py: SQLite, migrated, static files collected, posts seeded) and a
@@ -16,13 +16,17 @@ The blog is asked as the CDN asks it (Host: the blog's domain, X-Forwarded-Proto
 secret as X-Origin-Verify), so its page cache (myblog/blog/page_cache.py) answers all three blog
 targets before the rest of the middleware; a request without the secret is checked to get 403. Each
 round runs every target once, in a rotating order, so all of them see the same machine load; the
-figure per target is median(requests/s) / median(hello requests/s). Results go to
-benchmarks/results/read_throughput.json. wrk is the Debian package `wrk`.
+figure per target is median(requests/s) / median(hello requests/s). Beside it, the CPU time each
+gunicorn worker spent per request (its utime + stime from /proc over the run), as hello's over the
+target's: what one CPU would serve, which the load of other processes on a shared machine moves
+far less than requests/s. Results go to benchmarks/results/read_throughput.json. wrk is the Debian
+package `wrk`.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import socket
@@ -74,7 +78,21 @@ def get(url: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
         return error.code, {k.lower(): v for k, v in error.headers.items()}, error.read()
 
 
-def gunicorn(stack: ExitStack, app: str, folder: Path, env: dict[str, str]) -> str:
+def worker_pid(server: subprocess.Popen[bytes]) -> int | None:
+    """The pid of the gunicorn master's one worker, once it has forked it."""
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children")
+    found = children.read_text().split() if children.exists() else []
+    return int(found[0]) if found else None
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (/proc/<pid>/stat, fields 14 and 15)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def gunicorn(stack: ExitStack, app: str, folder: Path, env: dict[str, str]) -> tuple[str, int]:
+    """The server's base URL and its worker's pid."""
     port = free_port()
     command = [
         sys.executable,
@@ -101,17 +119,22 @@ def gunicorn(stack: ExitStack, app: str, folder: Path, env: dict[str, str]) -> s
             sys.exit(f"gunicorn {app} exited with {server.returncode}")
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return base
         except OSError:
             time.sleep(0.2)
+            continue
+        if (worker := worker_pid(server)) is not None:
+            return base, worker
+        time.sleep(0.2)
     sys.exit(f"gunicorn {app} did not answer within 60 s")
 
 
-def wrk(url: str, headers: dict[str, str], duration: int, connections: int) -> dict[str, Any]:
+def wrk(url: str, headers: dict[str, str], duration: int, connections: int, worker: int) -> dict[str, Any]:
     command = ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency"]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
+    cpu_before = cpu_seconds(worker)
     done = subprocess.run([*command, url], capture_output=True, text=True, check=False)  # noqa: S603
+    cpu = cpu_seconds(worker) - cpu_before
     if done.returncode != 0:
         sys.exit(f"wrk failed: {done.stderr}")
     out = done.stdout
@@ -128,6 +151,7 @@ def wrk(url: str, headers: dict[str, str], duration: int, connections: int) -> d
         "non_2xx_3xx": int(bad[1]) if bad else 0,
         "socket_errors": errors[1].strip() if errors else None,
         "latency_p50": p50[1] if p50 else None,
+        "cpu_us_per_request": cpu / int(requests[1]) * 1e6 if requests and int(requests[1]) else None,
     }
 
 
@@ -165,8 +189,8 @@ def require_wrk() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=3, help="runs of wrk per target, interleaved")
-    parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run")
+    parser.add_argument("--rounds", type=int, default=5, help="runs of wrk per target, interleaved")
+    parser.add_argument("--duration", type=int, default=3, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, default=4, help="wrk connections (one worker serves one)")
     parser.add_argument("--output", type=Path, default=RESULTS, help="where to write the JSON results")
     args = parser.parse_args(argv)
@@ -183,18 +207,19 @@ def main(argv: list[str] | None = None) -> int:
         print("preparing: migrate, collectstatic, seed posts ...", flush=True)
         blog_env = prepare_blog(folder, endpoint)
         hello_dir = write_hello_project(folder / "hello")
-        blog = gunicorn(stack, "myblog.wsgi:application", ROOT, blog_env)
-        hello = gunicorn(stack, "hello_wsgi:application", hello_dir, {"PYTHONPATH": str(hello_dir)})
+        blog, blog_worker = gunicorn(stack, "myblog.wsgi:application", ROOT, blog_env)
+        hello, hello_worker = gunicorn(stack, "hello_wsgi:application", hello_dir, {"PYTHONPATH": str(hello_dir)})
         targets = check_targets(hello, blog)
-        for url, headers, _ in targets.values():  # warm-up: every code path loaded, connections made
-            wrk(url, headers, 1, args.connections)
+        workers = {name: hello_worker if name == "hello" else blog_worker for name in targets}
+        for name, (url, headers, _) in targets.items():  # warm-up: every code path loaded, connections made
+            wrk(url, headers, 1, args.connections, workers[name])
         runs: dict[str, list[dict[str, Any]]] = {name: [] for name in targets}
         names = list(targets)
         for round_ in range(args.rounds):
             order = names[round_ % len(names) :] + names[: round_ % len(names)]
             for name in order:
                 url, headers, _ = targets[name]
-                runs[name].append(wrk(url, headers, args.duration, args.connections))
+                runs[name].append(wrk(url, headers, args.duration, args.connections, workers[name]))
             print(
                 f"  round {round_ + 1}/{args.rounds}: "
                 + "  ".join(f"{n} {runs[n][-1]['requests_per_s']:.0f}/s" for n in names),
@@ -203,6 +228,8 @@ def main(argv: list[str] | None = None) -> int:
 
     medians = {name: statistics.median(r["requests_per_s"] for r in found) for name, found in runs.items()}
     ratios = {name: medians[name] / medians["hello"] for name in TARGETS}
+    cpu = {name: statistics.median(r["cpu_us_per_request"] for r in found) for name, found in runs.items()}
+    cpu_ratios = {name: cpu["hello"] / cpu[name] for name in TARGETS}
     checks = {
         name: {
             "name": f"gunicorn {name} / hello req/s",
@@ -214,13 +241,16 @@ def main(argv: list[str] | None = None) -> int:
         for name, limit in TARGETS.items()
     }
     bad = {name: sum(r["non_2xx_3xx"] for r in found) for name, found in runs.items()}
-    print(f"\n{'target':<9} {'median req/s':>13} {'x hello':>8} {'target':>7}  bytes  non-2xx/3xx")
+    print(
+        f"\n{'target':<9} {'median req/s':>13} {'x hello':>8} {'target':>7}  bytes  non-2xx/3xx  CPU/request (hello's/it)"
+    )
     for name in names:
         limit = TARGETS.get(name)
         verdict = "" if limit is None else f"{'met' if checks[name]['met'] else 'NOT met'}"
         print(
             f"{name:<9} {medians[name]:>13.0f} {medians[name] / medians['hello']:>8.2f}"
-            f" {'' if limit is None else f'>={limit}':>7}  {targets[name][2]:>5}  {bad[name]}  {verdict}"
+            f" {'' if limit is None else f'>={limit}':>7}  {targets[name][2]:>5}  {bad[name]:>11}"
+            f"  {cpu[name]:>5.0f} us ({cpu['hello'] / cpu[name]:.2f})  {verdict}"
         )
     met = all(check["met"] for check in checks.values()) and not any(bad.values())
 
@@ -236,11 +266,14 @@ def main(argv: list[str] | None = None) -> int:
             },
             "figures": {
                 "median_requests_per_s": medians,
+                "median_cpu_us_per_request": cpu,
                 "response_bytes": {name: target[2] for name, target in targets.items()},
                 "non_2xx_3xx": bad,
                 "runs": runs,
             },
             "ratio": ratios,
+            "cpu_ratio": cpu_ratios,
+            "cpu_ratio_reads": "CPU time per request of hello-world's worker over the blog's (not a target)",
             "target": TARGETS,
             "target_reads": "requests/s of each blog read over hello-world's, at least",
             "checks": list(checks.values()),

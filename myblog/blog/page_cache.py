@@ -213,8 +213,13 @@ class PageCacheMiddleware:
         if freshness.token != kept.freshness or kept.release != settings.RELEASE:
             self.store.discard(key)  # the blog changed since: never serve it again
             return None
-        if not any(name in request.META for name in CONDITIONAL_HEADERS):
+        meta = request.META
+        if not any(name in meta for name in CONDITIONAL_HEADERS):
             return kept.response()
+        # What a cache revalidating its copy sends: this very ETag and no precondition. It needs no
+        # parsing (If-None-Match wins over If-Modified-Since, RFC 9110, 13.2.2).
+        if meta.get("HTTP_IF_NONE_MATCH") == kept.etag and not any(name in meta for name in PRECONDITION_HEADERS):
+            return kept.not_modified()
         conditional = get_conditional_response(request, etag=kept.etag, last_modified=kept.last_modified)
         if conditional is None:
             return kept.response()

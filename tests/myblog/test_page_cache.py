@@ -120,6 +120,21 @@ def test_a_revalidation_of_a_page_kept_before_an_edit_renews_it_and_the_next_one
     assert "Edited on another instance's watch" in client.get("/api/blog/posts/").content.decode()
 
 
+@pytest.mark.parametrize("listed", ['"another", {etag}', "W/{etag}", "*"], ids=["in a list", "weak", "any"])
+def test_a_revalidation_naming_the_kept_etag_in_any_form_gets_a_304_before_the_stack(client, stack, post, listed):
+    etag = client.get("/api/blog/posts/")["ETag"]
+    revalidated = client.get("/api/blog/posts/", HTTP_IF_NONE_MATCH=listed.format(etag=etag))
+    assert revalidated.status_code == 304
+    assert stack == ["GET /api/blog/posts/"]
+
+
+def test_a_failed_precondition_gets_the_412_of_the_stack_even_with_a_matching_etag(client, stack, post):
+    etag = client.get("/api/blog/posts/")["ETag"]
+    refused = client.get("/api/blog/posts/", HTTP_IF_NONE_MATCH=etag, HTTP_IF_MATCH='"another"')
+    assert refused.status_code == 412
+    assert stack == ["GET /api/blog/posts/"] * 2
+
+
 def test_a_head_request_gets_the_kept_answer_of_the_get(client, stack, post):
     got = client.get("/")
     head = client.head("/")
