@@ -311,3 +311,29 @@ def test_a_wrong_password_is_refused(context, live_server):
 
     expect(page.locator("#status")).to_contain_text("Incorrect username or password")
     expect(page.get_by_label("New to-do")).to_have_count(0)
+
+
+def test_an_expired_access_token_is_refreshed_with_the_refresh_token_before_a_call(context, live_server, local_aws):
+    errors: list[str] = []
+    page = open_app(context, live_server.url, errors)
+    page.clock.install()
+    sign_up_and_in(page, "refresh@example.com")
+    first_token = page.evaluate("Object.entries(localStorage).find(([key]) => key.endsWith('.accessToken'))[1]")
+    flows: list[str] = []
+    page.on(
+        "request",
+        lambda request: (
+            request.headers.get("x-amz-target", "").endswith(".InitiateAuth")
+            and flows.append(json.loads(request.post_data or "{}")["AuthFlow"])
+        ),
+    )
+
+    page.clock.fast_forward("02:00:00")  # the access token lives 60 minutes (todo.yaml)
+    add(page, "After lunch")
+    saved(page)
+
+    assert flows == ["REFRESH_TOKEN_AUTH"]
+    second_token = page.evaluate("Object.entries(localStorage).find(([key]) => key.endsWith('.accessToken'))[1]")
+    assert second_token != first_token
+    assert [t["title"] for t in server_todos(live_server.url, second_token)] == ["After lunch"]
+    assert errors == []
