@@ -261,12 +261,12 @@ def test_a_file_attached_to_a_todo_goes_to_the_users_folder_and_the_api_lists_it
     assert errors == []
 
 
-AXE = Path(__file__).resolve().parents[2] / "audit" / "node_modules" / "axe-core" / "axe.min.js"
+AXE = Path(__file__).resolve().parents[2] / "clients" / "web" / "node_modules" / "axe-core" / "axe.min.js"
 VIEWPORTS = {"phone": {"width": 412, "height": 823}, "desktop": {"width": 1350, "height": 940}}
 
 
 def test_the_app_is_installable_and_axe_finds_nothing_signed_out_or_in(context, live_server):
-    assert AXE.exists(), "axe-core is missing: run `make audit` once (npm ci in audit/)."
+    assert AXE.exists(), "axe-core is missing: run `make web` (npm ci in clients/web/)."
     errors: list[str] = []
     page = open_app(context, live_server.url, errors)
     page.wait_for_function("() => navigator.serviceWorker.controller !== null")
