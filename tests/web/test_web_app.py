@@ -105,6 +105,23 @@ def server_todos(base: str, token: str) -> list[dict[str, Any]]:
     return list(answer.json())
 
 
+# How many entries the app keeps in IndexedDB (its to-dos and its outbox), whoever signed in.
+KEPT_ON_DEVICE = """(async () => {
+  const names = (await indexedDB.databases()).map((db) => db.name).filter((name) => name.startsWith("mytodolist-"));
+  let count = 0;
+  for (const name of names) {
+    count += await new Promise((resolve) => {
+      const open = indexedDB.open(name);
+      open.onsuccess = () => {
+        const counted = open.result.transaction("state").objectStore("state").count();
+        counted.onsuccess = () => resolve(counted.result);
+      };
+    });
+  }
+  return count;
+})()"""
+
+
 def answer_revoke_token(context: BrowserContext, endpoint: str, revoked: list[str]) -> None:
     """moto has no RevokeToken (its answer is an error without CORS headers); answer as Cognito does."""
 
@@ -142,6 +159,7 @@ def test_a_new_user_signs_up_and_keeps_a_list_that_the_api_sees(context, live_se
     page.get_by_role("button", name="Delete Buy oat milk").click()
     expect(titles(page)).to_have_text(["Water plants", "Call mum"])
     saved(page)
+    assert page.evaluate(KEPT_ON_DEVICE) == 1  # what the app shows offline
 
     token = api_token(local_aws, "web@example.com")
     on_server = server_todos(live_server.url, token)
@@ -156,6 +174,8 @@ def test_a_new_user_signs_up_and_keeps_a_list_that_the_api_sees(context, live_se
         == []
     )
     assert revoked == [refresh_token]
+    # Nor are the to-dos kept on the device for the next person who uses it.
+    assert page.evaluate(KEPT_ON_DEVICE) == 0
     sign_in(page, "web@example.com")
     expect(titles(page)).to_have_text(["Water plants", "Call mum"])
     assert page.evaluate("window.__csp") == []

@@ -248,9 +248,14 @@ async function showTodos(config: AppConfig, auth: Auth, onSignedOut: () => void)
     title.value = "";
   };
   signOutButton.hidden = false;
-  signOutButton.onclick = () => {
+  signOutButton.onclick = async () => {
+    const waiting = sync.waiting;
+    if (waiting > 0 && !confirm(`${waiting} change${waiting === 1 ? " is" : "s are"} not sent yet and will be lost. Sign out?`)) {
+      return;
+    }
     stopListening?.();
     stopListening = null;
+    await sync.forget();
     auth.signOut();
     say("Signed out.");
     onSignedOut();

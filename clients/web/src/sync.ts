@@ -2,7 +2,7 @@
 // and waits in an outbox kept in IndexedDB, so it survives a reload while offline; the outbox is
 // sent in order whenever the API can be reached, each write with the If-Match of the version the
 // change was made to. A 412 means someone else changed it first: the user picks a version.
-import { createStore, get, set, type UseStore } from "idb-keyval";
+import { clear, createStore, get, set, type UseStore } from "idb-keyval";
 import { ApiError, NotFound, PreconditionFailed, type Todo, type TodoChanges, type TodoClient, type TodoInput } from "mytodolist-client";
 
 export interface Item {
@@ -85,6 +85,14 @@ export class TodoSync {
     const saved: Saved = { items: [...this.items.values()], removed: [...this.removed.values()], outbox: this.outbox };
     await set("saved", saved, this.db);
     this.changed();
+  }
+
+  /** Forgets this user's to-dos and unsent changes on this device (sign-out: the device may be shared). */
+  async forget(): Promise<void> {
+    this.items.clear();
+    this.removed.clear();
+    this.outbox = [];
+    await clear(this.db);
   }
 
   /** The server's to-dos, keeping this device's version of any with a change still to send. */
