@@ -357,3 +357,30 @@ def test_an_expired_access_token_is_refreshed_with_the_refresh_token_before_a_ca
     assert second_token != first_token
     assert [t["title"] for t in server_todos(live_server.url, second_token)] == ["After lunch"]
     assert errors == []
+
+
+def test_a_create_whose_answer_was_lost_is_not_made_twice(context, live_server, local_aws):
+    errors: list[str] = []
+    page = open_app(context, live_server.url, errors)
+    sign_up_and_in(page, "lost@example.com")
+    lost: list[int] = []
+
+    def lose_the_answer(route: Route) -> None:
+        if route.request.method != "POST" or lost:
+            route.continue_()
+            return
+        lost.append(route.fetch().status)  # the server made it ...
+        route.abort("connectionreset")  # ... and the answer never arrived
+
+    page.route("**/api/todos/", lose_the_answer)
+    with page.expect_event("requestfailed"):
+        add(page, "Renew passport")
+    expect(page.locator("#pending")).to_have_text("1 change waiting to be sent.")
+    assert lost == [201]
+    context.set_offline(True)
+    context.set_offline(False)  # `online`: the outbox is sent again
+    saved(page)
+
+    token = api_token(local_aws, "lost@example.com")
+    assert [t["title"] for t in server_todos(live_server.url, token)] == ["Renew passport"]
+    expect(titles(page)).to_have_text(["Renew passport"])

@@ -3,7 +3,16 @@
 // sent in order whenever the API can be reached, each write with the If-Match of the version the
 // change was made to. A 412 means someone else changed it first: the user picks a version.
 import { clear, createStore, get, set, type UseStore } from "idb-keyval";
-import { ApiError, NotFound, PreconditionFailed, type Todo, type TodoChanges, type TodoClient, type TodoInput } from "mytodolist-client";
+import {
+  ApiError,
+  NotFound,
+  PreconditionFailed,
+  type Tagged,
+  type Todo,
+  type TodoChanges,
+  type TodoClient,
+  type TodoInput,
+} from "mytodolist-client";
 
 export interface Item {
   todo: Todo;
@@ -14,7 +23,7 @@ export interface Item {
 /** A change to send. Updates and deletes are sent with the If-Match of the version this device
  * last had from the server (the item's, or the deleted item's), read when the change is sent. */
 export type Op =
-  | { kind: "create"; id: string; input: TodoInput }
+  | { kind: "create"; id: string; input: TodoInput; triedAt?: string }
   | { kind: "update"; id: string; changes: TodoChanges }
   | { kind: "delete"; id: string };
 
@@ -31,6 +40,7 @@ interface Saved {
 }
 
 const LOCAL = "local-";
+const CLOCK_MARGIN_MS = 5 * 60 * 1000;
 
 function byOrder(a: Item, b: Item): number {
   return a.todo.order - b.todo.order || a.todo.created_at.localeCompare(b.todo.created_at);
@@ -239,7 +249,11 @@ export class TodoSync {
 
   private async send(op: Op): Promise<void> {
     if (op.kind === "create") {
-      const created = await this.api.createTodo(op.input);
+      // A create whose answer was lost (the connection dropped) may have been made: take that one.
+      const made = op.triedAt === undefined ? null : await this.madeBy(op, op.triedAt);
+      op.triedAt = new Date().toISOString();
+      await this.save();
+      const created = made ?? (await this.api.createTodo(op.input));
       const id = created.value.id;
       // Changes made while it was being created now name the created to-do.
       for (const later of this.outbox) if (later.id === op.id && later !== op) later.id = id;
@@ -262,6 +276,19 @@ export class TodoSync {
       if (!(error instanceof PreconditionFailed)) throw error;
       await this.conflict(op);
     }
+  }
+
+  /** The to-do an earlier try of `op` created, if the server has one this device does not know:
+   * same title and order, created since that try (less a margin for this device's clock). */
+  private async madeBy(op: Extract<Op, { kind: "create" }>, triedAt: string): Promise<Tagged<Todo> | null> {
+    const since = Date.parse(triedAt) - CLOCK_MARGIN_MS;
+    for await (const todo of this.api.allTodos(100)) {
+      const known = this.items.has(todo.id) || this.removed.has(todo.id);
+      if (!known && todo.title === op.input.title && todo.order === op.input.order && Date.parse(todo.created_at) >= since) {
+        return this.api.getTodo(todo.id);
+      }
+    }
+    return null;
   }
 
   /** Someone changed the to-do first: show both versions; write mine over theirs, or take theirs. */
