@@ -38,6 +38,9 @@ def context(monkeypatch: pytest.MonkeyPatch, local_aws: str) -> Iterator[Browser
     # The endpoint was reset for this test: pools have new ids and keys.
     cognito.forget_resolved_ids()
     tokens.key_set.cache_clear()
+    # A sync is several requests through two local servers; on a busy 2-core machine that can
+    # take longer than expect's default 5 s.
+    expect.set_options(timeout=15_000)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
@@ -46,6 +49,7 @@ def context(monkeypatch: pytest.MonkeyPatch, local_aws: str) -> Iterator[Browser
             yield context
         finally:
             browser.close()
+            expect.set_options(timeout=5_000)
             connections.close_all()
             cognito.forget_resolved_ids()
             tokens.key_set.cache_clear()
