@@ -151,7 +151,16 @@ def test_relative_imports_resolve_to_the_module_they_name(tmp_path, monkeypatch)
 # The API layer: DRF views, serializers and their schema, authentication, throttling, parsing,
 # and the one mapping of domain errors to HTTP statuses.
 API_LAYER = {"api.py", "serializers.py", "openapi.py", "schema.py", "authentication.py", "throttling.py", "urls.py"}
-API_LAYER_PATHS = {"myblog/core/http_errors.py", "myblog/core/parsers.py"}
+# The API layer every service shares: error mapping, parsing, query and body field rules, content
+# negotiation (JSON whatever Accept says) and the API docs view.
+API_LAYER_PATHS = {
+    "myblog/core/http_errors.py",
+    "myblog/core/parsers.py",
+    "myblog/core/query.py",
+    "myblog/core/fields.py",
+    "myblog/core/negotiation.py",
+    "myblog/core/api_docs.py",
+}
 
 
 def test_domain_code_says_what_went_wrong_without_knowing_http_frameworks():

@@ -128,12 +128,13 @@ def test_through_lambda_every_line_is_json_with_api_gateways_request_id_and_lamb
         "ALLOWED_HOSTS": API_HOST,
         "SITE_URL": f"https://{API_HOST}",
         "EMAIL_FROM": "MyBlog <newsletter@example.com>",
+        "CDN_ORIGIN_SECRET": "o" * 32,
     }
     location = urlsplit(zappa_settings.REMOTE_ENV)
     s3 = boto3.client("s3", endpoint_url=local_aws, region_name="us-east-1")
     s3.create_bucket(Bucket=location.netloc)
     s3.put_object(Bucket=location.netloc, Key=location.path.lstrip("/"), Body=json.dumps(remote_env))
-    event = rest_api_event("/api/blog/no-such-thing/", host=API_HOST)
+    event = rest_api_event("/api/blog/no-such-thing/", host=API_HOST, headers={"X-Origin-Verify": "o" * 32})
     event["requestContext"]["requestId"] = "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
     environ = {name: value for name, value in os.environ.items() if not name.startswith(("DJANGO_", "LOG_"))}
     environ |= {

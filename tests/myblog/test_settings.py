@@ -27,6 +27,7 @@ REQUIRED = [
     "EMAIL_FROM",
     "SES_CONFIGURATION_SET",
     "SES_EVENTS_TOPIC_ARN",
+    "NEWSLETTER_QUEUE_URL",
 ]
 CDN = "d111111abcdef8.cloudfront.net"
 
@@ -48,6 +49,7 @@ def production_env(tmp_path: Path) -> dict[str, str]:
         "EMAIL_FROM": "MyBlog <newsletter@blog.example.com>",
         "SES_CONFIGURATION_SET": "myblog-production-mail",
         "SES_EVENTS_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:myblog-production-mail-events",
+        "NEWSLETTER_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/myblog-production-newsletter",
         "STATIC_MANIFEST_ROOT": str(tmp_path / "manifest"),
     }
 

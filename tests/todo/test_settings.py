@@ -4,7 +4,10 @@ import pytest
 
 from tests.myblog.test_settings import manage, production_env  # noqa: F401 - a fixture
 
-BLOG_ONLY = ["DATABASE_URL", "MEDIA_BUCKET", "SITE_URL", "EMAIL_FROM", "SES_CONFIGURATION_SET", "SES_EVENTS_TOPIC_ARN"]
+BLOG_ONLY = [
+    "DATABASE_URL", "MEDIA_BUCKET", "SITE_URL", "EMAIL_FROM", "SES_CONFIGURATION_SET", "SES_EVENTS_TOPIC_ARN",
+    "NEWSLETTER_QUEUE_URL", "CDN_ORIGIN_SECRET",
+]  # fmt: skip
 TODO_REQUIRED = {
     "TODO_TABLE": "myblog-production-todos",
     "USER_FILES_BUCKET": "myblog-production-user-files",
