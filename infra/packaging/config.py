@@ -53,15 +53,16 @@ TARGET_BYTES = 30 * 1024 * 1024  # issue 7's goal
 
 # What Zappa itself never packages (zappa.core.ZIP_EXCLUDES), matched against every path part.
 ZAPPA_EXCLUDES = ["*.exe", "*.DS_Store", "*.Python", "*.git", "*.zip", "*.tar.gz", "*.hg", "pip", "docutils*"]
-# Never on Lambda, whatever a stage's exclude lists say: byte code (the task root is read-only and
-# the runtime compiles what it imports), type stubs, translation sources (gettext reads only the
-# compiled .mo files), and the repository's non-runtime folders.
+# Never on Lambda, whatever a stage's exclude lists say: byte code found in wheels or the checkout
+# (whatever Python made it; the builder compiles its own for 3.13 after these exclusions,
+# infra/packaging/bytecode.py), type stubs, translation sources (gettext reads only the compiled
+# .mo files), and the repository's non-runtime folders.
 ALWAYS_EXCLUDE = ["__pycache__", "*.pyc", "*.pyo", "*.pyi", "*.po"]
 NEVER_SHIPPED_TOP_LEVEL = ["tests", "infra", "benchmarks", "scripts", "docs", ".ci", "build", "test-artifacts"]
 
 FIXED_DATE = (2020, 1, 1, 0, 0, 0)  # identical inputs give an identical zip
 WHEELS_FORMAT = "2"  # bump when the way wheels are chosen changes
-LAYER_FORMAT = "4"  # bump when the way the dependency layer is made changes
+LAYER_FORMAT = "5"  # bump when the way the dependency layer is made changes
 
 # What the Lambda never runs, left out of the dependency layer to keep the zip small (issue 7).
 # Zappa needs these only on the operator's machine, to build and deploy: its runtime modules

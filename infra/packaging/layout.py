@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import os
 import shutil
@@ -12,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from infra.packaging.bytecode import compile_sources
 from infra.packaging.config import (
     ABI,
     ALWAYS_EXCLUDE,
@@ -21,6 +23,7 @@ from infra.packaging.config import (
     LAYER_FORMAT,
     MAX_GLIBC,
     NEVER_SHIPPED_TOP_LEVEL,
+    PYTHON_VERSION,
     REPO_ROOT,
     STATIC_MANIFEST_DIR,
     ZAPPA_EXCLUDES,
@@ -74,6 +77,7 @@ def dependency_layer(wheels: list[Path], excludes: list[str], globs: list[str], 
     else:
         sizes: dict[str, int] = {}
         seen: dict[str, str] = {}
+        sources: dict[str, bytes] = {}
         tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
         with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as out:
             for wheel_path in wheels:
@@ -102,7 +106,16 @@ def dependency_layer(wheels: list[Path], excludes: list[str], globs: list[str], 
                             raise PackageError(f"{target} is in both {seen[target]} and {dist}")
                         seen[target] = dist
                         executable = bool((member.external_attr >> 16) & 0o111) or is_library_name(target)
-                        out.writestr(_zip_info(target, executable), wheel.read(member))
+                        data = wheel.read(member)
+                        out.writestr(_zip_info(target, executable), data)
+                        if target.endswith(".py"):
+                            sources[target] = data
+            byte_code, failed = compile_sources(sources)  # (bytecode.py says why the zip carries it)
+            for name in failed:
+                info(f"{name}: not valid Python {PYTHON_VERSION}, shipped without byte code")
+            for name, data in sorted(byte_code.items()):
+                seen[name] = seen[importlib.util.source_from_cache(name)]
+                out.writestr(_zip_info(name), data)
             for entry in out.infolist():
                 sizes[seen[entry.filename]] = sizes.get(seen[entry.filename], 0) + entry.compress_size
         meta_tmp = meta_path.with_name(f"{meta_path.name}.{os.getpid()}.tmp")
@@ -174,12 +187,17 @@ def build_stage(stage: str, config: dict, layer: Layer, settings_py: str, out_di
     with zipfile.ZipFile(tmp, "a", zipfile.ZIP_DEFLATED) as out:
         existing = set(out.namelist())
 
+        owners: dict[str, str] = {}
+        sources: dict[str, bytes] = {}
+
         def add(name: str, data: bytes, owner: str) -> None:
             if name in existing:
                 raise PackageError(f"{name} from {owner} would overwrite a dependency's file")
             existing.add(name)
             out.writestr(_zip_info(name, executable=is_library_name(name)), data)
             sizes[owner] = sizes.get(owner, 0) + out.getinfo(name).compress_size
+            if name.endswith(".py"):
+                sources[name], owners[name] = data, owner
 
         for path, rel in project_files(REPO_ROOT, config.get("exclude", []), config.get("exclude_glob", [])):
             add(rel, path.read_bytes(), "(project)")
@@ -195,6 +213,11 @@ def build_stage(stage: str, config: dict, layer: Layer, settings_py: str, out_di
             "stage": stage,
         }
         add("package_info.json", json.dumps(package_info, indent=4).encode(), "(zappa entry point)")
+        byte_code, failed = compile_sources(sources)
+        if failed:
+            raise PackageError(f"not valid Python {PYTHON_VERSION}: {', '.join(failed)}")
+        for name, data in sorted(byte_code.items()):
+            add(name, data, owners[importlib.util.source_from_cache(name)])
     libraries, problems = check_zip(tmp)
     with zipfile.ZipFile(tmp) as archive:
         uncompressed = sum(i.file_size for i in archive.infolist())

@@ -9,6 +9,7 @@ build/package-cache/; later runs reuse them.
 
 import ast
 import importlib.util
+import json
 import re
 import struct
 import subprocess
@@ -142,7 +143,9 @@ def test_the_zip_carries_only_what_runs_on_lambda(built: Any, names: list[str]) 
     assert {name for name in names if name.startswith("build/")} <= {
         name for name in names if name.startswith("build/static-manifest/")
     }
-    assert [name for name in names if "__pycache__" in name or name.endswith((".pyc", ".po"))] == []
+    # Byte code only as the builder compiles it (the byte-code tests below), none from the checkout.
+    assert [name for name in names if name.endswith(".pyc") and ".cpython-313." not in name] == []
+    assert [name for name in names if name.endswith((".pyo", ".po"))] == []
     assert [name for name in names if name.endswith((".sqlite3", ".env")) or "/.git/" in name] == []
     # Exactly what requirements.txt resolves to (pip itself stays out, as in Zappa's own packages),
     # less what Zappa needs only to deploy.
@@ -192,6 +195,107 @@ def test_the_package_starts_django_without_the_virtualenv(built: Any, stage: str
     # Started with the runtime's Python version, Django imported from the package.
     assert lines[0] == zappa_stages.stage_config(stage)["runtime"] == config.RUNTIME == "python3.13"
     assert lines[-1].startswith(str(tmp_path))
+
+
+# PEP 552: a .pyc starts with the magic number, a 32-bit flags field (bit 0: hash-based, bit 1:
+# check the source) and then the source's hash (or its mtime and size, when bit 0 is clear).
+UNCHECKED_HASH_FLAGS = 0b01
+
+
+@pytest.mark.slow
+@pytest.mark.network
+def test_every_module_in_the_package_carries_its_byte_code_for_3_13_that_never_checks_the_source(
+    archive: zipfile.ZipFile, names: list[str]
+) -> None:
+    """Lambda's task root is read-only: what the zip does not carry compiled, every cold start compiles.
+    Unzipping gives the sources new mtimes, so only a .pyc that does not compare them is ever used."""
+    sources = [name for name in names if name.endswith(".py")]
+    byte_code = {name for name in names if name.endswith(".pyc")}
+
+    assert len(sources) > 1000
+    assert [name for name in sources if importlib.util.cache_from_source(name, optimization="") not in byte_code] == []
+    # No .pyc without its source (the .py files stay for tracebacks, inspect and Django's debug pages).
+    assert {importlib.util.source_from_cache(name) for name in byte_code} == set(sources)
+    for name in sources:
+        header = archive.read(importlib.util.cache_from_source(name, optimization=""))[:16]
+        assert header[:4] == importlib.util.MAGIC_NUMBER, name  # CPython 3.13's, as the runtime
+        assert int.from_bytes(header[4:8], "little") == UNCHECKED_HASH_FLAGS, name
+        assert header[8:16] == importlib.util.source_hash(archive.read(name)), name
+
+
+@pytest.mark.slow
+@pytest.mark.network
+def test_the_unpacked_package_starts_django_from_its_byte_code_without_compiling_a_module(
+    built: Any, tmp_path: Path
+) -> None:
+    root = tmp_path / "task"
+    with zipfile.ZipFile(built.zip_path) as opened:
+        opened.extractall(root)
+    for folder in [root, *(p for p in root.rglob("*") if p.is_dir())]:
+        folder.chmod(0o555)  # read-only, as /var/task
+    # The importer compiles a source only through its loader's source_to_code (when no valid .pyc
+    # is there); the child records every such call for a module of the package.
+    script = (
+        "import importlib.machinery, json, sys\n"
+        f"root = {str(root)!r}\n"
+        "sys.path.insert(0, root)\n"
+        "compiled = []\n"
+        "original = importlib.machinery.SourceFileLoader.source_to_code\n"
+        "def recording(self, data, path, **kwargs):\n"
+        "    if str(path).startswith(root):\n"
+        "        compiled.append(str(path))\n"
+        "    return original(self, data, path, **kwargs)\n"
+        "importlib.machinery.SourceFileLoader.source_to_code = recording\n"
+        "import handler, django_zappa_app, zappa_settings\n"
+        "django_zappa_app.get_django_wsgi(zappa_settings.DJANGO_SETTINGS)\n"
+        "from django.core.management import call_command\n"
+        "call_command('check')\n"
+        "loaded = [m.__file__ for m in list(sys.modules.values()) if (getattr(m, '__file__', None) or '').startswith(root)]\n"
+        "print(json.dumps({'compiled': compiled, 'loaded': len(loaded)}))\n"
+    )
+    try:
+        result = subprocess.run(
+            [sys.executable, "-I", "-S", "-B", "-c", script],
+            cwd=root,
+            env={"PATH": "/usr/bin:/bin", "AWS_DEFAULT_REGION": "us-east-1"},
+            capture_output=True,
+            text=True,
+            timeout=90,
+        )
+    finally:
+        for folder in [root, *(p for p in root.rglob("*") if p.is_dir())]:
+            folder.chmod(0o755)
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    found = json.loads(result.stdout.strip().splitlines()[-1])
+    assert found["loaded"] > 300  # Django, DRF, botocore, Zappa and the project: all from the package
+    assert found["compiled"] == []
+
+
+def test_byte_code_is_the_same_bytes_whenever_the_same_sources_are_compiled() -> None:
+    """The zip stays reproducible: hash-based .pyc files hold no time, and marshal's output does
+    not depend on the process that compiles (two fresh interpreters give the same bytes)."""
+    script = (
+        "import hashlib, json, pathlib, django\n"
+        "from infra.packaging.bytecode import compile_sources\n"
+        "base = pathlib.Path(django.__file__).parent\n"
+        "sources = {f'django/{p.relative_to(base).as_posix()}': p.read_bytes() for p in base.glob('db/models/**/*.py')}\n"
+        "compiled, failed = compile_sources(sources)\n"
+        "print(json.dumps({'failed': failed, 'count': len(compiled), 'digests': {n: hashlib.sha256(b).hexdigest() for n, b in compiled.items()}}))\n"
+    )
+
+    runs = [
+        json.loads(
+            subprocess.run(
+                [sys.executable, "-c", script], cwd=REPO_ROOT, capture_output=True, text=True, check=True, timeout=120
+            ).stdout
+        )
+        for _ in range(2)
+    ]
+
+    assert runs[0]["failed"] == []
+    assert runs[0]["count"] > 30
+    assert runs[0] == runs[1]
 
 
 def test_the_package_keeps_the_model_of_every_aws_service_the_code_calls() -> None:
