@@ -3,6 +3,7 @@
     python -m infra.stacks deploy TEMPLATE --env ENV [Name=Value ...]
     python -m infra.stacks outputs TEMPLATE [KEY] --env ENV   # all outputs, or one output's value
     python -m infra.stacks api-origin STAGE                   # cdn.yaml's origin for a deployed blog stage
+    python -m infra.stacks app-api-origin STAGE               # app.yaml's ApiOrigin for a deployed todo stage
     python -m infra.stacks database-url --env ENV             # the blog's DATABASE_URL (with the password)
 
 What ``aws cloudformation deploy`` does, over boto3 (docs/architecture.md, decision 10), so the deploy sequence of
@@ -20,7 +21,7 @@ import json
 import sys
 import time
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from infra.templates import INFRA_DIR, load
 from infra.zappa_stages import stage_config
@@ -122,17 +123,37 @@ def _stack(cloudformation: Any, name: str) -> dict[str, Any] | None:
         raise
 
 
-def api_origin(apigateway: Any, stage: str) -> dict[str, str]:
-    """cdn.yaml's origin parameters for a deployed stage: its execute-api host and /<stage> path.
-    Zappa names the REST API after the function: <project>-<stage> with '_' made '-'."""
+def _execute_api_host(apigateway: Any, stage: str) -> str:
+    """The execute-api host of a deployed stage. Zappa names the REST API after the function:
+    <project>-<stage> with '_' made '-'."""
     config = stage_config(stage)
     name = f"{config['project_name']}-{stage}".replace("_", "-")
     apis = [api for page in apigateway.get_paginator("get_rest_apis").paginate() for api in page["items"]]
     ids = [api["id"] for api in apis if api["name"] == name]
     if len(ids) != 1:
         raise DeployError(f"expected one REST API named {name}, found {len(ids)}: run `zappa deploy {stage}` first")
-    host = f"{ids[0]}.execute-api.{config['aws_region']}.amazonaws.com"
-    return {"BlogApiDomainName": host, "BlogApiOriginPath": f"/{stage}"}
+    return f"{ids[0]}.execute-api.{config['aws_region']}.amazonaws.com"
+
+
+def api_origin(apigateway: Any, stage: str) -> dict[str, str]:
+    """cdn.yaml's origin parameters for a deployed stage: its execute-api host and /<stage> path."""
+    return {"BlogApiDomainName": _execute_api_host(apigateway, stage), "BlogApiOriginPath": f"/{stage}"}
+
+
+def api_url(apigateway: Any, stage: str) -> str:
+    """Where a client reaches a deployed stage: its custom domain (``zappa certify``, served at the
+    root: no base_path) if it has one, else its execute-api URL, under which Zappa's paths start
+    with /<stage>."""
+    config = stage_config(stage)
+    if config.get("domain"):
+        return f"https://{config['domain']}" + (f"/{config['base_path']}" if config.get("base_path") else "")
+    return f"https://{_execute_api_host(apigateway, stage)}/{stage}"
+
+
+def app_api_origin(apigateway: Any, stage: str) -> dict[str, str]:
+    """app.yaml's ApiOrigin: the origin (no path) of the to-do stage the app calls (its CSP)."""
+    parts = urlsplit(api_url(apigateway, stage))
+    return {"ApiOrigin": f"{parts.scheme}://{parts.netloc}"}
 
 
 def database_url(cloudformation: Any, secretsmanager: Any, env: str) -> str:
@@ -163,6 +184,8 @@ def main(argv: list[str] | None = None) -> int:
     outputs_parser.add_argument("--env", required=True)
     origin_parser = actions.add_parser("api-origin", help="cdn.yaml's origin parameters for a deployed blog stage")
     origin_parser.add_argument("stage", help="e.g. blog_production")
+    app_origin_parser = actions.add_parser("app-api-origin", help="app.yaml's ApiOrigin for a deployed todo stage")
+    app_origin_parser.add_argument("stage", help="e.g. todo_production")
     url_parser = actions.add_parser("database-url", help="the blog's DATABASE_URL from database.yaml's outputs")
     url_parser.add_argument("--env", required=True)
     # Name=Value pairs may follow --env (as in the README): argparse leaves those over.
@@ -173,14 +196,18 @@ def main(argv: list[str] | None = None) -> int:
         parameters = dict(args.parameters if args.action == "deploy" else []) | dict(map(_assignment, rest))
     except argparse.ArgumentTypeError as exc:
         parser.error(str(exc))
-    if args.action not in ("api-origin", "database-url") and not (INFRA_DIR / f"{args.template}.yaml").is_file():
+    if (
+        args.action not in ("api-origin", "app-api-origin", "database-url")
+        and not (INFRA_DIR / f"{args.template}.yaml").is_file()
+    ):
         parser.error(f"no template infra/{args.template}.yaml")
     import boto3
 
     try:
-        if args.action == "api-origin":
+        if args.action in ("api-origin", "app-api-origin"):
             region = stage_config(args.stage).get("aws_region")
-            origin = api_origin(boto3.client("apigateway", region_name=region), args.stage)
+            of_stage = api_origin if args.action == "api-origin" else app_api_origin
+            origin = of_stage(boto3.client("apigateway", region_name=region), args.stage)
             print(" ".join(f"{key}={value}" for key, value in origin.items()))
             return 0
         cloudformation = boto3.client("cloudformation")
