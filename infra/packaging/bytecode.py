@@ -10,7 +10,8 @@ the default timestamp-based .pyc records its source's mtime and size, and the im
 when they differ; unzipping gives the sources new mtimes, so every timestamp .pyc would be stale on
 Lambda. A hash-based .pyc records the source's hash instead (so the bytes depend only on the
 source: the zip stays reproducible), and an unchecked one is loaded without reading the source at
-all, which is right for a task root that never changes after the zip is made. The flip side: a
+all (unless Python runs with --check-hash-based-pycs always, which Lambda's does not), which is
+right for a task root that never changes after the zip is made. The flip side: a
 source edited inside an unpacked package is ignored until its .pyc is rebuilt or removed.
 
 Optimisation level 0 only: asserts stay, and so do docstrings, which DRF and drf-spectacular read
