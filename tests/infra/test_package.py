@@ -272,6 +272,23 @@ def test_the_unpacked_package_starts_django_from_its_byte_code_without_compiling
     assert found["compiled"] == []
 
 
+@pytest.mark.slow
+@pytest.mark.network
+def test_building_again_from_the_same_inputs_gives_the_same_files_byte_code_included(
+    built: Any, stage: str, tmp_path: Path
+) -> None:
+    (again,) = build([stage], out_dir=tmp_path)
+
+    def contents(path: Path) -> list[tuple[str, int, tuple[int, ...], int]]:
+        with zipfile.ZipFile(path) as opened:
+            return [(i.filename, i.CRC, i.date_time, i.external_attr) for i in opened.infolist()]
+
+    first, second = contents(built.zip_path), contents(again.zip_path)
+    # Only Zappa's package_info.json differs: it records the build time, as Zappa's own packages do.
+    assert [entry for entry in first if entry not in second] == [e for e in first if e[0] == "package_info.json"]
+    assert [name for name, *_ in first] == [name for name, *_ in second]
+
+
 def test_byte_code_is_the_same_bytes_whenever_the_same_sources_are_compiled() -> None:
     """The zip stays reproducible: hash-based .pyc files hold no time, and marshal's output does
     not depend on the process that compiles (two fresh interpreters give the same bytes)."""
