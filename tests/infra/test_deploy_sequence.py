@@ -26,6 +26,7 @@ from infra import remote_env, stacks
 from infra.templates import INFRA_DIR
 from infra.zappa_stages import stage_config
 from tests.infra import moto_cloudformation
+from tests.infra.test_publish_app import record_invalidations
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV = Path(sys.prefix)
@@ -338,6 +339,9 @@ def project_copy(destination: Path) -> Path:
         (destination / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(source, destination / name)
     (destination / ".venv").symlink_to(VENV)
+    for client in ("web", "ts"):  # `make web`: the installed npm packages (with their stamp), not npm ci again
+        if (ROOT / "clients" / client / "node_modules").is_dir():
+            (destination / "clients" / client / "node_modules").symlink_to(ROOT / "clients" / client / "node_modules")
     cache = ROOT / "build" / "package-cache"
     if cache.is_dir():  # a copy: infra.packaging wants its cache inside the project
         shutil.copytree(cache, destination / "build" / "package-cache")
@@ -348,6 +352,7 @@ def project_copy(destination: Path) -> Path:
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_the_readme_sequence_deploys_both_stages_on_the_local_endpoint(env, tmp_path, local_aws, monkeypatch) -> None:
     moto_cloudformation.teach(monkeypatch)
+    invalidations = record_invalidations(monkeypatch)
     project = project_copy(tmp_path / "project")
     shims = tmp_path / "bin"
     shims.mkdir()
@@ -385,7 +390,7 @@ def test_the_readme_sequence_deploys_both_stages_on_the_local_endpoint(env, tmp_
         for name in ("cloudformation", "lambda", "apigateway", "s3", "events", "iam")
     }
     deployed = {s["StackName"]: s for s in aws["cloudformation"].describe_stacks()["Stacks"]}
-    for template in ("storage", "notifications", "network", "database", "todo", "roles", "cdn"):
+    for template in ("storage", "notifications", "network", "database", "todo", "roles", "cdn", "app"):
         assert deployed[f"myblog-{env}-{template}"]["StackStatus"].endswith("_COMPLETE")
 
     settings = json.loads((project / "zappa_settings.json").read_text())
@@ -468,3 +473,16 @@ def test_the_readme_sequence_deploys_both_stages_on_the_local_endpoint(env, tmp_
     blog_api = next(a for a in aws["apigateway"].get_rest_apis()["items"] if a["name"] == f"myblog-blog-{env}")
     assert cdn["BlogApiDomainName"] == f"{blog_api['id']}.execute-api.us-east-1.amazonaws.com"
     assert cdn["BlogApiOriginPath"] == f"/blog_{env}"
+    # The web app: built and published with the todo stage's API and ids, twice (the sequence and
+    # the update), each time invalidating what CloudFront may hold of the previous build.
+    app = stacks.outputs(aws["cloudformation"], "app", env)
+    config = json.loads(aws["s3"].get_object(Bucket=app["AppBucketName"], Key="config.json")["Body"].read())
+    todo_api = next(a for a in aws["apigateway"].get_rest_apis()["items"] if a["name"] == f"myblog-todo-{env}")
+    if env == "production":  # its custom domain (zappa certify, real AWS only)
+        assert config["apiOrigin"] == f"https://{stage_config('todo_production')['domain']}"
+    else:
+        assert config["apiOrigin"] == f"https://{todo_api['id']}.execute-api.us-east-1.amazonaws.com/todo_dev"
+    assert config["userPoolId"] == stacks.outputs(aws["cloudformation"], "todo", env)["UserPoolId"]
+    page = aws["s3"].head_object(Bucket=app["AppBucketName"], Key="sw.js")
+    assert (page["ContentType"], page["CacheControl"]) == ("text/javascript; charset=utf-8", "no-cache")
+    assert len(invalidations) == 2 and "/index.html" in invalidations[-1]
