@@ -136,6 +136,23 @@ def test_the_mail_events_are_subscribed_only_once_the_blog_can_answer_snss_confi
     assert lines[notifications[-1]].endswith("SubscribeEvents=true") and notifications[-1] > blog_reachable
 
 
+def test_the_app_is_published_once_its_api_exists_and_again_after_every_update() -> None:
+    """app.yaml's CSP names the todo stage's API (known after its deploy) and config.json points
+    the app at it; a publish without a fresh build would upload the previous one."""
+    _, deploy, update = readme_blocks()
+    lines = [line.split("#")[0].strip() for line in deploy.splitlines()]
+    todo_stage = lines.index("zappa deploy todo_$E --zip build/todo_$E.zip")
+    app_stack = next(i for i, line in enumerate(lines) if line.startswith("python -m infra.stacks deploy app "))
+    published = lines.index("python -m infra.publish_app todo_$E")
+
+    assert todo_stage < app_stack < published
+    assert "$(python -m infra.stacks app-api-origin todo_$E)" in lines[app_stack]
+    assert lines[published - 1] == "make web"
+    updated = [line.split("#")[0].strip() for line in update.splitlines()]
+    assert updated.index("zappa update todo_$E --zip build/todo_$E.zip") < updated.index("make web")
+    assert updated.index("make web") + 1 == updated.index("python -m infra.publish_app todo_$E")
+
+
 def test_the_readme_says_what_only_real_aws_can_rehearse() -> None:
     section = SECTION.search((ROOT / "README.md").read_text()).group(1)
     for step in ("touch", "zappa certify", "CloudFront", "Cognito", "SES production access", "DNS", "certificates"):
