@@ -388,3 +388,71 @@ def test_a_create_whose_answer_was_lost_is_not_made_twice(context, live_server, 
     token = api_token(local_aws, "lost@example.com")
     assert [t["title"] for t in server_todos(live_server.url, token)] == ["Renew passport"]
     expect(titles(page)).to_have_text(["Renew passport"])
+
+
+def test_a_todo_edited_while_its_create_is_on_its_way_keeps_the_edit_and_the_typing(context, live_server, local_aws):
+    errors: list[str] = []
+    page = open_app(context, live_server.url, errors)
+    sign_up_and_in(page, "slow@example.com")
+    held: list[Route] = []
+
+    def hold_the_create(route: Route) -> None:
+        if route.request.method == "POST":
+            held.append(route)  # answered below, once the user is editing (a slow network)
+        else:
+            route.continue_()
+
+    page.route("**/api/todos/", hold_the_create)
+    with page.expect_request(lambda request: request.method == "POST"):
+        add(page, "Buy milk")
+    page.get_by_role("button", name="Edit Buy milk").click()
+    page.get_by_label("New title for Buy milk").fill("Buy oat milk")
+    assert len(held) == 1  # the create is on its way ...
+    held[0].continue_()  # ... and arrives while the user types: the list is drawn again
+    saved(page)
+
+    # The open form and the typing in it survive the redraw, and Save edits the created to-do.
+    expect(page.get_by_label("New title for Buy milk")).to_be_focused()
+    page.keyboard.type(" today")
+    page.get_by_role("button", name="Save").click()
+    expect(titles(page)).to_have_text(["Buy oat milk today"])
+    saved(page)
+    token = api_token(local_aws, "slow@example.com")
+    assert [t["title"] for t in server_todos(live_server.url, token)] == ["Buy oat milk today"]
+    assert errors == []
+
+
+def test_a_change_from_another_device_drawn_while_the_user_types_an_edit_keeps_the_typing(
+    context, live_server, local_aws
+):
+    errors: list[str] = []
+    page = open_app(context, live_server.url, errors)
+    sign_up_and_in(page, "typing@example.com")
+    add(page, "Buy milk")
+    add(page, "Call mum")
+    saved(page)
+    page.get_by_role("button", name="Edit Buy milk").click()
+    expect(page.get_by_label("New title for Buy milk")).to_be_focused()
+
+    # Another device renames the other to-do; this one draws it when it next syncs (back online).
+    token = api_token(local_aws, "typing@example.com")
+    other = next(t for t in server_todos(live_server.url, token) if t["title"] == "Call mum")
+    answer = requests.patch(
+        f"{live_server.url}/api/todos/{other['id']}/",
+        json={"title": "Call mum back"},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
+    assert answer.status_code == 200, answer.text
+    context.set_offline(True)
+    context.set_offline(False)
+    expect(titles(page)).to_have_text(["Call mum back"])  # the row being edited shows its form
+
+    # The user was typing all along: the keys still reach the open form, and Save keeps them.
+    page.keyboard.press("End")
+    page.keyboard.type(" and eggs")
+    page.get_by_role("button", name="Save").click()
+    expect(titles(page)).to_have_text(["Buy milk and eggs", "Call mum back"])
+    saved(page)
+    assert [t["title"] for t in server_todos(live_server.url, token)] == ["Buy milk and eggs", "Call mum back"]
+    assert errors == []

@@ -199,10 +199,32 @@ async function showTodos(config: AppConfig, auth: Auth, onSignedOut: () => void)
   const pending = element("p", { id: "pending", attrs: { "aria-live": "polite" } });
   main.replaceChildren(addForm, pending, list);
 
+  // The rows as last drawn and what each showed. A sync redraws the list at any moment; a row
+  // that did not change stays in place: an input taken out of the page loses its focus, and what
+  // the user types next goes nowhere (an open edit then saves the old title), and a button drawn
+  // anew is not the one a press began on.
+  let rows = new Map<string, { shown: string; node: HTMLLIElement }>();
+  const isEditing = (todo: Todo): boolean => editing !== null && sync.idOf(editing) === todo.id;
   const render = () => {
     const waiting = sync.waiting;
     pending.textContent = waiting === 0 ? "All changes saved." : `${waiting} change${waiting === 1 ? "" : "s"} waiting to be sent.`;
-    list.replaceChildren(...sync.list().map(({ todo }) => row(todo)));
+    const focused = document.activeElement;
+    rows = new Map(
+      sync.list().map(({ todo }) => {
+        const shown = JSON.stringify([todo.title, todo.completed, isEditing(todo)]);
+        const kept = rows.get(todo.id);
+        return [todo.id, kept?.shown === shown ? kept : { shown, node: row(todo) }];
+      }),
+    );
+    const nodes = [...rows.values()].map(({ node }) => node);
+    nodes.forEach((node, index) => {
+      const there = list.children[index];
+      if (there !== node) list.insertBefore(node, there ?? null);
+    });
+    while (list.children.length > nodes.length) list.lastElementChild?.remove();
+    // An open edit form moves into its to-do's new row when the to-do changed under it (or was
+    // created on the server): the user keeps typing where they were.
+    if (focused instanceof HTMLElement && focused.isConnected && focused !== document.activeElement) focused.focus();
   };
   const sync = new TodoSync(api, sub, askWhichVersion, render, (message) => {
     console.error("A change could not be made:", message);
@@ -220,9 +242,10 @@ async function showTodos(config: AppConfig, auth: Auth, onSignedOut: () => void)
       actions.push(made);
     };
     let body: HTMLElement;
-    if (editing === todo.id) {
-      // The same form across redraws (a sync may redraw the list while the user types).
-      if (editor?.id !== todo.id) editor = { id: todo.id, form: editForm(todo) };
+    if (isEditing(todo)) {
+      // The same form across redraws (a sync may redraw the list while the user types), also
+      // when the to-do it was opened on, made here, now has the server's id.
+      if (editor === null || sync.idOf(editor.id) !== todo.id) editor = { id: todo.id, form: editForm(todo) };
       body = editor.form;
     } else {
       body = element("label", { htmlFor: done.id, className: todo.completed ? "title done" : "title" }, todo.title);

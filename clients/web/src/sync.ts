@@ -59,6 +59,9 @@ export class TodoSync {
   /** The change being sent: nothing merges into it any more. */
   private sending: Op | null = null;
   private flushing: Promise<void> | null = null;
+  /** The server's id of each to-do created from here: a screen drawn before the create's answer
+   * still names the local id, and a change made there must reach the created to-do. */
+  private created = new Map<string, string>();
   private again = false;
   private readonly db: UseStore;
 
@@ -74,6 +77,12 @@ export class TodoSync {
 
   list(): Item[] {
     return [...this.items.values()].sort(byOrder);
+  }
+
+  /** The id a to-do has now: the server's once a to-do made here is created. edit, remove and
+   * move take the id the screen shows, which may be the local one it was drawn with. */
+  idOf(id: string): string {
+    return this.created.get(id) ?? id;
   }
 
   get waiting(): number {
@@ -101,6 +110,7 @@ export class TodoSync {
   async forget(): Promise<void> {
     this.items.clear();
     this.removed.clear();
+    this.created.clear();
     this.outbox = [];
     await clear(this.db);
   }
@@ -145,14 +155,16 @@ export class TodoSync {
     this.queue({ kind: "create", id, input: { title, completed: false, order } });
   }
 
-  edit(id: string, changes: TodoChanges): void {
+  edit(shownId: string, changes: TodoChanges): void {
+    const id = this.idOf(shownId);
     const item = this.items.get(id);
     if (!item) return;
     item.todo = { ...item.todo, ...changes };
     this.queue({ kind: "update", id, changes });
   }
 
-  remove(id: string): void {
+  remove(shownId: string): void {
+    const id = this.idOf(shownId);
     const item = this.items.get(id);
     if (!item) return;
     this.items.delete(id);
@@ -161,7 +173,8 @@ export class TodoSync {
   }
 
   /** Moves a to-do one place up (-1) or down (+1), renumbering only what changes. */
-  move(id: string, step: -1 | 1): void {
+  move(shownId: string, step: -1 | 1): void {
+    const id = this.idOf(shownId);
     const list = this.list();
     const from = list.findIndex((item) => item.todo.id === id);
     const to = from + step;
@@ -255,6 +268,7 @@ export class TodoSync {
       await this.save();
       const created = made ?? (await this.api.createTodo(op.input));
       const id = created.value.id;
+      this.created.set(op.id, id);
       // Changes made while it was being created now name the created to-do.
       for (const later of this.outbox) if (later.id === op.id && later !== op) later.id = id;
       const wasRemoved = this.removed.delete(op.id);
