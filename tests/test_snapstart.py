@@ -221,7 +221,9 @@ def test_a_client_rebuilt_after_a_restore_reads_no_service_model_from_disk(monke
     aws._build.cache_clear()
 
 
-@pytest.mark.django_db
+# No test transaction: the warm-up goes through Django's handler, whose request_started signal
+# closes a connection left outside autocommit (as none is on Lambda).
+@pytest.mark.django_db(transaction=True)
 def test_before_the_snapshot_the_blogs_public_reads_are_answered_once() -> None:
     """A restored copy's first reader then finds their views, SQL and kept pages warm (measured by
     benchmarks/cold_start.py: the blog's first request after a restore, 36 ms without, 7 ms with)."""

@@ -8,6 +8,7 @@ from typing import Any
 import boto3
 import pytest
 import requests
+from django.db import close_old_connections, connection
 from django.utils import timezone
 
 from newsletter import events
@@ -15,6 +16,21 @@ from notifications.models import Subscriber
 from tests.factories import PostFactory
 
 QUEUE = "myblog-local-newsletter"  # infra/newsletter.yaml, Env=local
+
+
+@pytest.fixture(autouse=True)
+def _connection_kept_inside_the_tests_transaction(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Lambda entry points start with close_old_connections(), as on Lambda, where no
+    transaction is open. Inside a test's transaction it would close the connection (its
+    autocommit is off) and end the test's transaction on PostgreSQL (SQLite's in-memory test
+    database ignores the close), so there it is left out, as Django's test client does for its
+    request signals; outside one it runs."""
+
+    def close_unless_in_the_tests_transaction() -> None:
+        if not connection.in_atomic_block:
+            close_old_connections()
+
+    monkeypatch.setattr(events, "close_old_connections", close_unless_in_the_tests_transaction)
 
 
 class EventSource:
