@@ -16,19 +16,10 @@ from myblog.blog.models import Post
 from myblog.blog.page_cache import AnswerStore, KeptAnswer, PageCacheMiddleware
 from myblog.blog.selectors import blog_freshness
 from tests.factories import PostFactory
+from tests.myblog.test_caching import PUBLIC_URLS
 
 pytestmark = pytest.mark.django_db
 
-PUBLIC_URLS = [
-    "/",
-    "/posts/cached/",
-    "/tags/aws/",
-    "/feed/",
-    "/sitemap.xml",
-    "/robots.txt",
-    "/api/blog/posts/",
-    "/api/blog/posts/cached/",
-]
 # The ones readers hit most: the index and the API list.
 HOT_URLS = ["/", "/api/blog/posts/"]
 

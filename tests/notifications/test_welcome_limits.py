@@ -5,17 +5,15 @@ sent the welcome email again at most once per WELCOME_EMAIL_INTERVAL_HOURS; an a
 owner unsubscribed is never mailed again through the form, whoever posts it and however often.
 """
 
-import threading
-import time
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.db import OperationalError, connections
 from django.utils import timezone
 
 from notifications.models import Subscriber
 from notifications.services import subscriber_subscribe
+from tests.concurrency import at_once
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -84,30 +82,6 @@ def test_a_pending_address_subscribed_from_many_places_at_once_gets_one_new_emai
     settings.WELCOME_EMAIL_INTERVAL_HOURS = 24
     subscriber_subscribe(email="reader@example.com")
     Subscriber.objects.update(welcome_sent_at=timezone.now() - timedelta(hours=25))
-    start = threading.Barrier(4)
-    errors: list[Exception] = []
+    at_once(lambda: subscriber_subscribe(email="reader@example.com"))
 
-    def subscribe_at_once() -> None:
-        start.wait()
-        try:
-            # SQLite's shared in-memory test database fails a concurrent writer at once ("table is
-            # locked") where PostgreSQL makes it wait; the client posts again, as a person would.
-            for _ in range(50):
-                try:
-                    subscriber_subscribe(email="reader@example.com")
-                    return
-                except OperationalError:
-                    time.sleep(0.01)
-        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=subscribe_at_once) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-
-    assert errors == []
     assert [message["To"] for message in sent_mail()] == ["reader@example.com"] * 2
