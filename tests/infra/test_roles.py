@@ -82,4 +82,5 @@ def test_api_gateway_may_use_each_role_as_its_integration_credentials(role: str)
             [s["Principal"]["Service"]] if isinstance(s["Principal"]["Service"], str) else s["Principal"]["Service"]
         )
     }
-    assert trusted == {"lambda.amazonaws.com", "apigateway.amazonaws.com"}
+    # EventBridge besides, only for a stage with schedule rules (tests/infra/test_trust.py).
+    assert trusted - {"events.amazonaws.com"} == {"lambda.amazonaws.com", "apigateway.amazonaws.com"}

@@ -121,6 +121,22 @@ def test_lambda_may_run_the_function_with_the_stage_role(stage, tmp_path) -> Non
     assert trusts(role, "lambda.amazonaws.com")
 
 
+@pytest.mark.parametrize("stage", STAGES)
+def test_eventbridge_may_assume_the_role_zappa_gives_each_scheduled_rule(stage, tmp_path) -> None:
+    """Zappa's schedule_events calls PutRule with RoleArn=credentials_arn (the stage's role), and
+    EventBridge refuses a role it cannot assume ("cannot be assumed by principal
+    'events.amazonaws.com'"), so `zappa deploy` would stop at "Scheduling.."; moto checks nothing."""
+    cli = zappa_cli(stage, tmp_path)
+    scheduled = [event for event in cli.stage_config.get("events", []) if "expression" in event]
+    if cli.stage_config.get("keep_warm", True):
+        scheduled.append({"name": "keep_warm"})
+    role = role_of(stage)
+
+    assert trusts(role, "events.amazonaws.com") == bool(scheduled), [
+        event.get("name", event.get("function")) for event in scheduled
+    ]
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("stage", STAGES)
 def test_api_gateway_may_assume_each_integrations_role_and_invoke_the_function_zappa_names(stage, tmp_path) -> None:
