@@ -4,6 +4,10 @@ One decode per photo: a JPEG is decoded straight at reduced size (DCT scaling th
 ``Image.draft``), reduced once to the largest width needed, converted to untagged sRGB,
 oriented, and the smaller widths are derived from that. Every output is encoded without
 metadata (no EXIF, GPS, XMP, comments or ICC profile): browsers read untagged images as sRGB.
+
+Pillow is imported by the functions that use it, not with this module: the models, the admin and
+the upload API import this module's names in every process of both services, and Pillow (~10 ms)
+is needed only by the first photo inspected or rendered (cold start, issue 14).
 """
 
 from __future__ import annotations
@@ -16,10 +20,12 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from io import BytesIO
-from typing import BinaryIO, cast
+from typing import TYPE_CHECKING, BinaryIO, cast
 
-from PIL import ExifTags, Image, ImageCms, UnidentifiedImageError
+if TYPE_CHECKING:
+    from PIL import Image, ImageCms
 
 WIDTHS = (320, 640, 1280)
 FORMATS = {"webp": "image/webp", "jpeg": "image/jpeg"}
@@ -55,17 +61,17 @@ WEBP_OPTIONS = {"quality": 80, "method": 4}
 REDUCING_GAP = 3.0
 
 _WHITE = (255, 255, 255)
-_SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
 
-# EXIF orientation -> the transpose that shows the picture upright (EXIF 2.3, tag 0x0112).
+# EXIF orientation -> the transpose that shows the picture upright (EXIF 2.3, tag 0x0112), by its
+# name in Pillow's Image.Transpose.
 _ORIENTATION = {
-    2: Image.Transpose.FLIP_LEFT_RIGHT,
-    3: Image.Transpose.ROTATE_180,
-    4: Image.Transpose.FLIP_TOP_BOTTOM,
-    5: Image.Transpose.TRANSPOSE,
-    6: Image.Transpose.ROTATE_270,
-    7: Image.Transpose.TRANSVERSE,
-    8: Image.Transpose.ROTATE_90,
+    2: "FLIP_LEFT_RIGHT",
+    3: "ROTATE_180",
+    4: "FLIP_TOP_BOTTOM",
+    5: "TRANSPOSE",
+    6: "ROTATE_270",
+    7: "TRANSVERSE",
+    8: "ROTATE_90",
 }
 _SWAPS_AXES = {5, 6, 7, 8}
 
@@ -144,6 +150,8 @@ def make_renditions(fp: BinaryIO) -> tuple[SourceInfo, list[Rendition]]:
     Renditions come ordered by width, WebP before JPEG at each width, at the widths of
     ``target_widths``; heights keep the proportions of the oriented source. Raises ImageRejected.
     """
+    from PIL import Image  # Pillow loads with the first photo (module docstring)
+
     with _rejecting_bad_images():
         im = _open(fp)
         info, orientation = _describe(im)
@@ -157,7 +165,7 @@ def make_renditions(fp: BinaryIO) -> tuple[SourceInfo, list[Rendition]]:
         del im  # the decoded frame is the largest buffer we hold: let it go before encoding
     base = _to_srgb(base, icc_profile)
     if orientation in _ORIENTATION:
-        base = base.transpose(_ORIENTATION[orientation])
+        base = base.transpose(Image.Transpose[_ORIENTATION[orientation]])
     base = _drop_opaque_alpha(base)
     # Nothing from the source's info (EXIF, comments, ICC, XMP) may reach an encoder.
     base.info = {}
@@ -176,6 +184,8 @@ def _rejecting_bad_images() -> Iterator[None]:
     ``warnings.catch_warnings`` changes process-wide state: in a threaded dev server two concurrent
     calls may restore each other's filter early, which leaves MAX_PIXELS as the guard.
     """
+    from PIL import Image, UnidentifiedImageError  # Pillow loads with the first photo (module docstring)
+
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
@@ -194,6 +204,8 @@ def _rejecting_bad_images() -> Iterator[None]:
 
 def _open(fp: BinaryIO) -> Image.Image:
     """Read the header only; Pillow decodes nothing until load()."""
+    from PIL import Image  # Pillow loads with the first photo (module docstring)
+
     im = Image.open(fp, formats=_OPEN_FORMATS)
     if im.format not in ACCEPTED_TYPES:  # a plugin's factory may hand back another format
         raise ImageRejected(f"Images in {im.format} format are not accepted.")
@@ -217,6 +229,8 @@ def _pixels_in_message(message: str) -> int | None:
 
 def _orientation(im: Image.Image) -> int:
     """The EXIF orientation left for us to apply (1 = upright as decoded)."""
+    from PIL import ExifTags  # Pillow loads with the first photo (module docstring)
+
     if im.format == "TIFF":
         # Pillow's TIFF plugin applies the tag itself: open() reports the upright size, load() turns.
         return 1
@@ -291,6 +305,8 @@ def _to_8bit(im: Image.Image) -> Image.Image:
 
 
 def _resize(im: Image.Image, size: tuple[int, int], *, reducing_gap: float | None = None) -> Image.Image:
+    from PIL import Image  # Pillow loads with the first photo (module docstring)
+
     if im.size == size:
         return im
     return im.resize(size, Image.Resampling.LANCZOS, reducing_gap=reducing_gap)
@@ -300,6 +316,8 @@ def _to_srgb(im: Image.Image, icc_profile: bytes | None) -> Image.Image:
     """Pixels in sRGB, as RGB or RGBA. An embedded profile (Adobe RGB, Display P3, a CMYK press
     profile, a gray gamma) is converted with LittleCMS; a profile that cannot be read or does not
     fit the pixels is ignored, as browsers ignore it, rather than failing the photo."""
+    from PIL import ImageCms  # Pillow loads with the first photo (module docstring)
+
     alpha = im.mode == "RGBA"
     if icc_profile:
         try:
@@ -307,7 +325,7 @@ def _to_srgb(im: Image.Image, icc_profile: bytes | None) -> Image.Image:
             converted = ImageCms.profileToProfile(
                 im,
                 source,
-                _SRGB,
+                _srgb(),
                 renderingIntent=ImageCms.Intent.PERCEPTUAL,
                 outputMode="RGBA" if alpha else "RGB",
             )
@@ -320,6 +338,14 @@ def _to_srgb(im: Image.Image, icc_profile: bytes | None) -> Image.Image:
     return im.convert("RGBA" if alpha else "RGB")
 
 
+@cache
+def _srgb() -> ImageCms.ImageCmsProfile:
+    """The sRGB profile renditions are converted to, built once per process."""
+    from PIL import ImageCms  # Pillow loads with the first photo (module docstring)
+
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+
+
 def _drop_opaque_alpha(im: Image.Image) -> Image.Image:
     """An alpha channel that is opaque everywhere only costs bytes."""
     if im.mode == "RGBA" and im.getchannel("A").getextrema() == (255, 255):
@@ -329,6 +355,8 @@ def _drop_opaque_alpha(im: Image.Image) -> Image.Image:
 
 def _flattened_copy(im: Image.Image) -> Image.Image:
     """A new RGB image, on white where ``im`` is transparent: JPEG has no alpha."""
+    from PIL import Image  # Pillow loads with the first photo (module docstring)
+
     if im.mode != "RGBA":
         return im.copy()
     flat = Image.new("RGB", im.size, _WHITE)

@@ -10,8 +10,6 @@ not get a second factor of their own. A superuser removes a lost device in the a
 from base64 import b32encode
 from typing import Any
 
-import qrcode
-import qrcode.image.svg
 from django import forms
 from django.contrib import messages
 from django.contrib.admin import AdminSite
@@ -42,6 +40,10 @@ class TokenForm(forms.Form):
 
 def qr_svg(data: str) -> str:
     """The QR code as inline SVG markup: one <path>, with no style attribute or script."""
+    # Imported here: qrcode loads Pillow's drawing modules, and only this page draws (cold start, issue 14).
+    import qrcode
+    import qrcode.image.svg
+
     image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage)
     markup = image.to_string(encoding="unicode")
     return markup.partition("?>")[2] if markup.startswith("<?xml") else markup

@@ -3,7 +3,10 @@
 from django.urls import path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from todo import api
+from todo import (
+    api,
+    schema,  # noqa: F401  (registers the bearer auth of the schemas built from this URLconf; issue 14)
+)
 from todo.domain import ID_PATTERN
 
 

@@ -1,0 +1,100 @@
+"""What a new process of each service imports to start and to answer its first request (issue 14).
+
+Every Lambda cold start pays for Django's setup (an HTTP request, an S3 event and the newsletter
+sweep alike); an HTTP request then loads its URLconf and views. Libraries that only some later work
+needs wait for that work: Pillow for the first photo to inspect or render, qrcode for the admin's
+TOTP enrolment page, drf-spectacular's schema generation (plumbing, which loads rest_framework.test,
+django.test and unittest) for a schema. Each check runs in a fresh interpreter: in the test
+process everything is loaded already.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+
+# A new process of one service: Django's setup, then each request through Django's WSGI handler as
+# Zappa's handler calls it. A database in memory, migrated after the start-up imports are noted.
+CHILD = """
+import io, json, sys
+from wsgiref.util import setup_testing_defaults
+import django
+django.setup()
+after_setup = sorted(sys.modules)
+from django.core.management import call_command
+from django.core.handlers.wsgi import WSGIHandler
+call_command("migrate", verbosity=0, skip_checks=True)
+handler, answers = WSGIHandler(), {}
+for path in sys.argv[1:]:
+    environ = {"PATH_INFO": path.partition("?")[0], "QUERY_STRING": path.partition("?")[2],
+               "wsgi.input": io.BytesIO(), "HTTP_ACCEPT": "application/json"}
+    setup_testing_defaults(environ)
+    statuses = []
+    response = handler(environ, lambda status, headers, exc_info=None: statuses.append(status))
+    body = b"".join(response)
+    answers[path] = {"status": int(statuses[0].split()[0]), "body": body.decode(errors="replace")}
+print(json.dumps({"after_setup": after_setup, "after_requests": sorted(sys.modules), "answers": answers}))
+"""
+
+# Loaded only by the work that needs them, never by starting a service.
+LATER = ("PIL", "qrcode", "drf_spectacular.plumbing", "rest_framework.test", "django.test", "unittest")
+# Not by a first request of the public API or pages either (the schema generation is, as every
+# view decorated with extend_schema asks drf-spectacular for its AutoSchema at import).
+NOT_FOR_A_FIRST_REQUEST = ("PIL", "qrcode")
+
+
+def new_process(service: str, *paths: str) -> dict[str, Any]:
+    environment = {
+        "PATH": os.environ["PATH"],
+        "DJANGO_SETTINGS_MODULE": "myblog.settings",
+        "SERVICE": service,
+        "DATABASE_URL": "sqlite://:memory:",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ENDPOINT_URL": "http://127.0.0.1:9",  # nothing listens: these requests call no AWS
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", CHILD, *paths], env=environment, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def loaded(modules: list[str], names: tuple[str, ...]) -> list[str]:
+    return [name for name in names if name in modules]
+
+
+@pytest.mark.slow
+def test_the_blog_starts_and_answers_its_first_readers_without_pillow_qrcode_or_schema_generation() -> None:
+    process = new_process("blog", "/api/blog/posts/", "/")
+
+    assert {path: answer["status"] for path, answer in process["answers"].items()} == {
+        "/api/blog/posts/": 200,
+        "/": 200,
+    }
+    assert loaded(process["after_setup"], LATER) == []
+    assert loaded(process["after_requests"], NOT_FOR_A_FIRST_REQUEST) == []
+
+
+@pytest.mark.slow
+def test_the_todo_service_starts_and_answers_its_first_request_without_pillow_qrcode_or_schema_generation() -> None:
+    process = new_process("todo", "/api/todos/")
+
+    assert process["answers"]["/api/todos/"]["status"] == 401  # no bearer token: refused, after the same imports
+    assert loaded(process["after_setup"], LATER) == []
+    assert loaded(process["after_requests"], NOT_FOR_A_FIRST_REQUEST) == []
+
+
+@pytest.mark.slow
+def test_a_new_todo_process_serves_a_schema_that_describes_the_bearer_auth() -> None:
+    """The bearer scheme's extension is registered where the schema is built, not at start-up:
+    the first schema a new process serves still has it."""
+    answer = new_process("todo", "/api/todos/schema/?format=json")["answers"]["/api/todos/schema/?format=json"]
+
+    assert answer["status"] == 200
+    document = json.loads(answer["body"])
+    scheme = document["components"]["securitySchemes"]["cognitoAccessToken"]
+    assert scheme == {**scheme, "type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    assert document["paths"]["/api/todos/"]["get"]["security"] == [{"cognitoAccessToken": []}]
