@@ -13,7 +13,14 @@ modules and service models), and whatever must be unique or fresh is redone afte
 - AWS clients: myblog.core.aws caches them, each bound to the credentials and pooled connections
   of the environment that built it; after restore they are dropped so each copy signs with its own;
 - the JWKS key sets of todo/tokens.py: their age is measured with time.monotonic(), which does not
-  count the time a snapshot sits unused, so they are dropped and fetched afresh.
+  count the time a snapshot sits unused, so it is measured again by the wall clock; keys older than
+  COGNITO_JWKS_MAX_AGE_SECONDS are fetched again;
+- the blog's freshness (myblog/blog/caching.py), read again: the blog may have changed while the
+  snapshot waited, and the pages answered before it are served only while it has not.
+
+Whatever the first request would otherwise do lazily after a restore (connect to the database,
+read the freshness, build the AWS clients, fetch the key set) is done by the after-restore hook,
+best effort: a failure is logged and left to the first request, so a restore never fails for it.
 
 The hooks are registered with ``snapshot_restore_py``, which Lambda's managed Python runtimes
 provide (python3.12 and later, where SnapStart exists); registering is a no-op where the library
@@ -21,12 +28,14 @@ is absent or the process is not on Lambda. They only ever run when the function 
 Zappa loads Django at import only with INSTANTIATE_LAMBDA_HANDLER_ON_IMPORT set (README).
 """
 
+import functools
 import importlib
 import io
 import logging
 import os
 import random
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -64,6 +73,8 @@ def before_snapshot() -> None:
         aws.client(service)  # imports botocore and parses the service's model (kept by aws._loader)
     _load_what_the_first_request_would()
     warm_up()
+    if tokens := sys.modules.get("todo.tokens"):  # kept by every copy while younger than their max age
+        _best_effort([lambda: tokens.signing_keys().renew_if_stale()], "before-snapshot")
     connections.close_all()
 
 
@@ -71,6 +82,7 @@ def before_snapshot() -> None:
 # once: a restored copy's first reader then finds it warm. Read-only, no user, no token.
 BLOG_READS = (("/", "text/html"), ("/api/blog/posts/", "application/json"))
 WARM_UP_PATHS: dict[str, tuple[tuple[str, str], ...]] = {"all": BLOG_READS, "blog": BLOG_READS, "todo": ()}
+WARM_UP_OWNER = "snapstart-warm-up"
 
 
 def warm_up() -> dict[str, int]:
@@ -138,10 +150,39 @@ def after_restore() -> None:
 
     connections.close_all()  # the snapshot's sockets, if any, are not this copy's
     random.seed()  # from os.urandom, different in every copy
-    aws._build.cache_clear()  # rebuilt on first use with this environment's credentials (models stay parsed)
+    aws._build.cache_clear()  # built again with this environment's credentials (models stay parsed)
+    _best_effort(_before_the_first_reader(), "after-restore")
+
+
+def _best_effort(steps: list[Callable[[], object]], phase: str) -> None:
+    for step in steps:
+        try:
+            step()
+        except Exception:  # noqa: BLE001 - left to the first request, which reports it as it always has
+            logger.warning("SnapStart %s step %r failed", phase, step, exc_info=True)
+
+
+def _before_the_first_reader() -> list[Callable[[], object]]:
+    """What this service's first request would otherwise do after a restore (module docstring)."""
+    from myblog.core import aws
+
+    steps: list[Callable[[], object]] = [
+        functools.partial(aws.client, service) for service in AWS_SERVICES[settings.SERVICE]
+    ]
+    if settings.SERVICE in ("blog", "all"):
+        from myblog.blog.caching import current_freshness
+
+        steps.append(functools.partial(current_freshness, reread=True))  # connects to the database
     # Only where the service loaded them: importing todo.tokens here would cost a blog copy ~0.2 s.
     if tokens := sys.modules.get("todo.tokens"):
-        tokens.key_set.cache_clear()  # monotonic ages do not count the time the snapshot waited
+        steps.append(lambda: tokens.signing_keys().renew_if_stale())
+    if settings.SERVICE in ("todo", "all"):
+        from todo.repository import todo_repository
+
+        # This copy's connection to the table (to DAX in production, whose client starts here), and
+        # the client's first-call work: one Query for an owner no user pool can issue (subs are UUIDs).
+        steps.append(lambda: todo_repository().page(owner=WARM_UP_OWNER, limit=1))
+    return steps
 
 
 def register() -> None:

@@ -25,6 +25,7 @@ from moto.core.model_instances import reset_model_data
 
 from infra.bootstrap import bootstrap
 from infra.local_endpoint import ThreadedEndpoint
+from myblog.blog.page_cache import PageCacheMiddleware
 
 # Records every AWS call of the session and evaluates it against its production role (tests/iam/).
 pytest_plugins = ["tests.iam.plugin"]
@@ -164,6 +165,7 @@ def _aws_only_where_marked(request: pytest.FixtureRequest, settings: Any, monkey
 def _test_settings(settings: Any) -> None:
     # Pages rendered by an earlier test (another database, other settings) are not this test's.
     caches["default"].clear()
+    PageCacheMiddleware.store.clear()
     settings.CACHE_MAX_AGE = 60
     settings.CACHE_S_MAXAGE = 600
     settings.RELEASE = "test"

@@ -59,7 +59,8 @@ class KeySet:
         self.refetch_interval = refetch_interval
         self.timeout = timeout
         self._keys: dict[str, Any] = {}
-        self._fetched_at = float("-inf")
+        self._fetched_at = float("-inf")  # time.monotonic(), for the age on the request path
+        self._fetched_wall = float("-inf")  # time.time(), which moves on while a SnapStart snapshot waits
         self._lock = threading.Lock()
 
     def key(self, kid: str) -> Any | None:
@@ -69,6 +70,18 @@ class KeySet:
                 self._refresh()
             return self._keys.get(kid)
 
+    def renew_if_stale(self) -> None:
+        """Measure the keys' age by the wall clock and fetch them if they are older than max_age.
+
+        For SnapStart (myblog/snapstart.py): keys fetched before the snapshot are kept by every
+        restored copy, but their monotonic age does not count the days the snapshot waited.
+        """
+        with self._lock:
+            age = max(time.time() - self._fetched_wall, 0.0)
+            self._fetched_at = time.monotonic() - age
+            if age > self.max_age:
+                self._refresh()
+
     def _refresh(self) -> None:
         try:
             with urllib.request.urlopen(self.url, timeout=self.timeout) as response:  # noqa: S310 - a configured https URL
@@ -76,7 +89,7 @@ class KeySet:
         except (urllib.error.URLError, OSError, ValueError) as exc:
             if self._keys:  # keep serving with the keys we have; try again on the next miss
                 logger.warning("JWKS refresh from %s failed, keeping %d keys: %s", self.url, len(self._keys), exc)
-                self._fetched_at = time.monotonic()
+                self._stamp()
                 return
             raise ServiceUnavailable("The sign-in keys cannot be fetched; try again shortly.") from exc
         keys = {}
@@ -90,7 +103,10 @@ class KeySet:
             except jwt.PyJWKError:
                 logger.warning("JWKS %s: skipping an unusable key %s", self.url, entry.get("kid"))
         self._keys = keys
-        self._fetched_at = time.monotonic()
+        self._stamp()
+
+    def _stamp(self) -> None:
+        self._fetched_at, self._fetched_wall = time.monotonic(), time.time()
 
 
 @lru_cache(maxsize=8)
@@ -102,6 +118,11 @@ def key_set(url: str) -> KeySet:
         refetch_interval=60,
         timeout=settings.AWS_TIMEOUT_SECONDS,
     )
+
+
+def signing_keys() -> KeySet:
+    """The key set of the configured user pool."""
+    return key_set(cognito.jwks_url(cognito.user_pool_id()))
 
 
 def verify_access_token(token: str) -> AccessToken:
@@ -117,7 +138,7 @@ def verify_access_token(token: str) -> AccessToken:
         raise InvalidToken("The token names no signing key.")
 
     pool_id = cognito.user_pool_id()
-    key = key_set(cognito.jwks_url(pool_id)).key(kid)
+    key = signing_keys().key(kid)
     if key is None:
         raise InvalidToken("The token is signed with an unknown key.")
     try:

@@ -38,13 +38,15 @@ _REQUEST_FRESHNESS = "_myblog_freshness"
 _moment: tuple[Freshness, float] | None = None
 
 
-def current_freshness() -> Freshness:
-    """The blog's freshness, shared by this process's requests for PUBLIC_FRESHNESS_TTL seconds."""
+def current_freshness(*, reread: bool = False) -> Freshness:
+    """The blog's freshness, shared by this process's requests for PUBLIC_FRESHNESS_TTL seconds
+    (``reread``: read it now whatever its age, as a restored SnapStart copy does before its first
+    reader, myblog/snapstart.py)."""
     global _moment
     if not settings.PUBLIC_FRESHNESS_TTL:
         return blog_freshness()
     now = time.time()
-    if _moment is None or _moment[1] <= now:
+    if reread or _moment is None or _moment[1] <= now:
         _moment = (blog_freshness(), now + settings.PUBLIC_FRESHNESS_TTL)
     return _moment[0]
 

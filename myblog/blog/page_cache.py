@@ -25,7 +25,8 @@ What is kept and for whom:
 - each process keeps at most ``max_entries`` answers and ``max_bytes`` of them, least recently used
   first out.
 
-Each middleware instance (each handler: one per process, one per test client) has its own store.
+The store is the process's, shared by every handler it builds: Lambda's and gunicorn's one, and the
+one myblog.snapstart warms before a snapshot, so a restored copy starts with the pages it answered.
 """
 
 from __future__ import annotations
@@ -131,6 +132,11 @@ class AnswerStore:
             while len(self._entries) > self.max_entries or self.bytes > self.max_bytes:
                 self._pop(next(iter(self._entries)))
 
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self.bytes = 0
+
     def discard(self, key: str) -> None:
         with self._lock:
             self._pop(key)
@@ -166,10 +172,10 @@ class PageCacheMiddleware:
 
     max_entries = 1000
     max_bytes = 16 * 1024 * 1024
+    store = AnswerStore(max_entries, max_bytes)  # the process's (module docstring)
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
-        self.store = AnswerStore(self.max_entries, self.max_bytes)
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         key = self.key(request)

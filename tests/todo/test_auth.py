@@ -251,3 +251,62 @@ def test_a_key_set_given_inline_as_a_data_url_is_the_one_used(alice, settings):
 def test_a_validly_signed_token_with_a_malformed_sub_is_401(signed_like_cognito, sub):
     # Python's `$` also matches before a trailing newline; the sub becomes an S3 prefix and a key.
     assert_401(answer_to(signed_like_cognito(sub=sub)))
+
+
+class KeyFetches:
+    """Counts the key set's fetches from the user pool."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        from todo import tokens
+
+        self.count = 0
+        original = tokens.KeySet._refresh
+
+        def counted(key_set: tokens.KeySet) -> None:
+            self.count += 1
+            original(key_set)
+
+        monkeypatch.setattr(tokens.KeySet, "_refresh", counted)
+
+
+def restore_later(monkeypatch: pytest.MonkeyPatch, seconds: float) -> None:
+    """A SnapStart restore `seconds` after the snapshot: the wall clock moved on, the monotonic
+    clock (which does not count the time a snapshot waits) did not; then the after-restore hook."""
+    from myblog import snapstart
+
+    wall_clock = time.time
+    monkeypatch.setattr(time, "time", lambda: wall_clock() + seconds)
+    snapstart.after_restore()
+
+
+def test_keys_fetched_before_a_snapshot_serve_a_copy_restored_within_their_max_age(alice, monkeypatch, settings):
+    settings.COGNITO_JWKS_MAX_AGE_SECONDS = 3600
+    assert answer_to(alice.access_token).status_code == 200  # before the snapshot: the keys fetched
+    fetches = KeyFetches(monkeypatch)
+
+    restore_later(monkeypatch, 600)
+
+    assert answer_to(alice.access_token).status_code == 200
+    assert fetches.count == 0
+
+
+def test_keys_older_than_their_max_age_when_a_copy_is_restored_are_fetched_by_the_restore_not_the_first_request(
+    alice, monkeypatch, settings
+):
+    settings.COGNITO_JWKS_MAX_AGE_SECONDS = 3600
+    answer_to(alice.access_token)
+    fetches = KeyFetches(monkeypatch)
+
+    restore_later(monkeypatch, 2 * 3600)
+    fetched_by_the_restore = fetches.count
+    assert answer_to(alice.access_token).status_code == 200
+
+    assert fetched_by_the_restore == fetches.count == 1
+
+
+def test_a_restore_that_cannot_fetch_the_keys_completes_and_the_first_request_answers_503(alice, monkeypatch, settings):
+    settings.COGNITO_JWKS_URL = "http://127.0.0.1:9/nothing-listens-here/jwks.json"
+
+    restore_later(monkeypatch, 600)  # raises nothing: a failed restore hook would fail the restore
+
+    assert answer_to(alice.access_token).status_code == 503
