@@ -224,7 +224,15 @@ def test_before_the_snapshot_the_blogs_public_reads_are_answered_once() -> None:
     benchmarks/cold_start.py: the blog's first request after a restore, 36 ms without, 7 ms with)."""
     PostFactory(title="Warm before the snapshot", status=Post.Status.PUBLISHED)
 
-    assert snapstart.warm_up() == {"/": 200, "/api/blog/posts/": 200}
+    assert snapstart.warm_up() == {"/": 200, "/api/blog/posts/": 200, "/api/todos/": 401}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_todo_apis_warm_up_asks_for_a_host_it_answers_when_it_has_no_site_url(settings: Any) -> None:
+    settings.SITE_URL = ""
+    settings.ALLOWED_HOSTS = [".execute-api.us-east-1.amazonaws.com", "todo.example.com"]
+
+    assert snapstart.warm_up()["/api/todos/"] == 401
 
 
 @pytest.mark.django_db
