@@ -10,6 +10,7 @@ not, so each child first puts back the state the "snapshot" held.
 import json
 import os
 import random
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -74,13 +75,14 @@ def run_restored_copy(hooks: list[Any], random_state: tuple[Any, ...], token: st
     }
 
 
-def fork_restore(hooks: list[Any], random_state: tuple[Any, ...], token: str) -> tuple[int, int]:
+def fork(work: Callable[[], dict[str, Any]]) -> tuple[int, int]:
+    """A restored copy: a child process that does `work` and reports it through a pipe."""
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: report and leave without running the parent's atexit or pytest's teardown
         os.close(read)
         try:
-            report: dict[str, Any] = run_restored_copy(hooks, random_state, token)
+            report = work()
         except BaseException as exc:  # noqa: BLE001 - reported to the parent, which fails the test
             report = {"error": repr(exc)}
         with os.fdopen(write, "w") as out:
@@ -119,7 +121,9 @@ def test_copies_restored_from_one_snapshot_share_no_connection_randomness_or_cre
     random_state = random.getstate()
 
     after = snapshot_restore_py.get_after_restore()
-    children = [fork_restore(after, random_state, token) for token in ("first", "second")]
+    children = [
+        fork(lambda token=token: run_restored_copy(after, random_state, token)) for token in ("first", "second")
+    ]
     first, second = (collect(read, pid) for read, pid in children)
 
     for copy, token in ((first, "first"), (second, "second")):
@@ -279,22 +283,6 @@ def read_as_the_first_reader(publish_while_waiting: bool) -> dict[str, Any]:
     }
 
 
-def fork_and_report(work: Any) -> dict[str, Any]:
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.close(read)
-        try:
-            report = work()
-        except BaseException as exc:  # noqa: BLE001 - reported to the parent, which fails the test
-            report = {"error": repr(exc)}
-        with os.fdopen(write, "w") as out:
-            json.dump(report, out)
-        os._exit(0)
-    os.close(write)
-    return collect(read, pid)
-
-
 @pytest.fixture
 def snapshot_taken(monkeypatch: pytest.MonkeyPatch, settings: Any) -> None:
     """A blog function's init and before-snapshot hooks, as on Lambda, with the freshness kept a
@@ -315,7 +303,7 @@ def snapshot_taken(monkeypatch: pytest.MonkeyPatch, settings: Any) -> None:
 @pytest.mark.usefixtures("snapshot_taken")
 def test_a_restored_copys_first_reader_gets_the_page_read_before_the_snapshot_without_a_query() -> None:
     """The connection and the freshness are the restore hook's work, not the first reader's."""
-    copy = fork_and_report(lambda: read_as_the_first_reader(publish_while_waiting=False))
+    copy = collect(*fork(lambda: read_as_the_first_reader(publish_while_waiting=False)))
 
     assert copy == {"status": 200, "queries": 0, "titles": ["Warm before the snapshot"]}
 
@@ -323,7 +311,7 @@ def test_a_restored_copys_first_reader_gets_the_page_read_before_the_snapshot_wi
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("snapshot_taken")
 def test_a_post_published_while_the_snapshot_waited_is_on_the_first_page_a_restored_copy_serves() -> None:
-    copy = fork_and_report(lambda: read_as_the_first_reader(publish_while_waiting=True))
+    copy = collect(*fork(lambda: read_as_the_first_reader(publish_while_waiting=True)))
 
     assert copy["status"] == 200
     assert copy["titles"] == ["Warm before the snapshot", "Published while the snapshot waited"]
