@@ -19,7 +19,8 @@ modules and service models), and whatever must be unique or fresh is redone afte
   snapshot waited, and the pages answered before it are served only while it has not.
 
 Whatever the first request would otherwise do lazily after a restore (connect to the database,
-read the freshness, build the AWS clients, fetch the key set) is done by the after-restore hook,
+read the freshness, build the AWS clients, fetch the key set, render a page the blog changed) is
+done by the after-restore hook,
 best effort: a failure is logged and left to the first request, so a restore never fails for it.
 
 The hooks are registered with ``snapshot_restore_py``, which Lambda's managed Python runtimes
@@ -73,8 +74,7 @@ def before_snapshot() -> None:
         aws.client(service)  # imports botocore and parses the service's model (kept by aws._loader)
     _load_what_the_first_request_would()
     warm_up()
-    if tokens := sys.modules.get("todo.tokens"):  # kept by every copy while younger than their max age
-        _best_effort([lambda: tokens.signing_keys().renew_if_stale()], "before-snapshot")
+    _best_effort([_renew_signing_keys], "before-snapshot")  # kept by every copy while young enough
     connections.close_all()
 
 
@@ -171,7 +171,7 @@ def _best_effort(steps: list[Callable[[], object]], phase: str) -> None:
         try:
             step()
         except Exception:  # noqa: BLE001 - left to the first request, which reports it as it always has
-            logger.warning("SnapStart %s step %r failed", phase, step, exc_info=True)
+            logger.warning("SnapStart %s step %s failed", phase, getattr(step, "__name__", step), exc_info=True)
 
 
 def _before_the_first_reader() -> list[Callable[[], object]]:
@@ -185,16 +185,29 @@ def _before_the_first_reader() -> list[Callable[[], object]]:
         from myblog.blog.caching import current_freshness
 
         steps.append(functools.partial(current_freshness, reread=True))  # connects to the database
-    # Only where the service loaded them: importing todo.tokens here would cost a blog copy ~0.2 s.
-    if tokens := sys.modules.get("todo.tokens"):
-        steps.append(lambda: tokens.signing_keys().renew_if_stale())
+    steps.append(_renew_signing_keys)
+    # The reads the snapshot answered, once more: pages dropped because the blog changed while the
+    # snapshot waited are rendered and kept again, and the memory their path runs through is this
+    # copy's before its first reader touches it (a restored copy's pages load on first touch).
+    steps.append(warm_up)
     if settings.SERVICE in ("todo", "all"):
-        from todo.repository import todo_repository
-
-        # This copy's connection to the table (to DAX in production, whose client starts here), and
-        # the client's first-call work: one Query for an owner no user pool can issue (subs are UUIDs).
-        steps.append(lambda: todo_repository().page(owner=WARM_UP_OWNER, limit=1))
+        steps.append(_open_the_todo_table)
     return steps
+
+
+def _renew_signing_keys() -> None:
+    """The Cognito key set, fetched when older than its max age by the wall clock (todo/tokens.py)."""
+    # Only where the service loaded it: importing todo.tokens here would cost a blog copy ~0.2 s.
+    if tokens := sys.modules.get("todo.tokens"):
+        tokens.signing_keys().renew_if_stale()
+
+
+def _open_the_todo_table() -> None:
+    """This copy's connection to the table (to DAX in production, whose client starts here) and the
+    client's first-call work: one Query for an owner no user pool can issue (subs are UUIDs)."""
+    from todo.repository import todo_repository
+
+    todo_repository().page(owner=WARM_UP_OWNER, limit=1)
 
 
 def register() -> None:
