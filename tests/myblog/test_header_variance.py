@@ -25,13 +25,11 @@ from infra.templates import load
 from myblog.core.origin import ORIGIN_HEADER
 from tests.factories import PostFactory
 
+# The blog stage as production configures it (an autouse fixture, so imported by name).
+from tests.myblog.test_one_way_in import API_HOST, CDN_HOST, PUBLIC, SECRET, STAGE, deployed  # noqa: F401
+
 pytestmark = pytest.mark.django_db
 
-SECRET = "s" * 43
-PUBLIC = "https://blog.example.com"
-API_HOST = "abc123.execute-api.us-east-1.amazonaws.com"
-CDN_HOST = "d111111abcdef8.cloudfront.net"
-STAGE = "blog_production"
 # What a client reads from an answer or a cache stores with it; X-Request-Id and Date name the response.
 CACHE_RELEVANT = (
     "Content-Type",
@@ -90,16 +88,6 @@ class Answer:
     @property
     def cache_control(self) -> str:
         return dict(self.headers)["Cache-Control"] or ""
-
-
-@pytest.fixture(autouse=True)
-def deployed(settings: Any) -> None:
-    """The blog stage as production configures it."""
-    settings.CDN_ORIGIN_SECRETS = [SECRET]
-    settings.SITE_URL = PUBLIC
-    settings.USE_X_FORWARDED_HOST = True
-    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    settings.ALLOWED_HOSTS = ["blog.example.com", CDN_HOST, ".execute-api.us-east-1.amazonaws.com"]
 
 
 # What reaches the blog from CloudFront for a reader of blog.example.com: CloudFront's function
