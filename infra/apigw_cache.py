@@ -250,30 +250,32 @@ def main(argv: list[str] | None = None) -> int:
     # Here, not at the top: Zappa loads this module by its file path as the post callback, outside
     # the infra package; the callback uses only the stage as Zappa resolved it (cli.stage_config).
     from infra import zappa_stages
+    from infra.cli import aws_failures_reported
 
     settings = zappa_stages.read()
     if args.stage not in settings:
         parser.error(f"no stage {args.stage!r} in zappa_settings.json")
     stage_config = zappa_stages.resolve(args.stage, settings)
-    api_name = f"{stage_config['project_name']}-{args.stage}".replace("_", "-")
-    apigw = boto3.client("apigateway", region_name=stage_config.get("aws_region"))
-    apis = [api for page in apigw.get_paginator("get_rest_apis").paginate() for api in page["items"]]
-    match = [api["id"] for api in apis if api["name"] == api_name]
-    if len(match) != 1:
-        parser.error(f"expected one REST API named {api_name}, found {len(match)}: deploy the stage first")
-    if args.flush:
-        apigw.flush_stage_cache(restApiId=match[0], stageName=args.stage)
-        print(f"Flushed the API Gateway cache of {args.stage} ({api_name}, {match[0]})")
+    with aws_failures_reported():
+        api_name = f"{stage_config['project_name']}-{args.stage}".replace("_", "-")
+        apigw = boto3.client("apigateway", region_name=stage_config.get("aws_region"))
+        apis = [api for page in apigw.get_paginator("get_rest_apis").paginate() for api in page["items"]]
+        match = [api["id"] for api in apis if api["name"] == api_name]
+        if len(match) != 1:
+            parser.error(f"expected one REST API named {api_name}, found {len(match)}: deploy the stage first")
+        if args.flush:
+            apigw.flush_stage_cache(restApiId=match[0], stageName=args.stage)
+            print(f"Flushed the API Gateway cache of {args.stage} ({api_name}, {match[0]})")
+            return 0
+        print(f"Setting the API Gateway authorizer scopes and cache of {args.stage} ({api_name}, {match[0]})")
+        apply_cache_plan(
+            apigw,
+            api_id=match[0],
+            stage=args.stage,
+            plan=PLANS[zappa_stages.service_of(args.stage)],
+            cache=StageCache.from_settings(stage_config),
+        )
         return 0
-    print(f"Setting the API Gateway authorizer scopes and cache of {args.stage} ({api_name}, {match[0]})")
-    apply_cache_plan(
-        apigw,
-        api_id=match[0],
-        stage=args.stage,
-        plan=PLANS[zappa_stages.service_of(args.stage)],
-        cache=StageCache.from_settings(stage_config),
-    )
-    return 0
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from infra import stacks
+from infra.cli import aws_failures_reported
 from infra.templates import INFRA_DIR
 from infra.zappa_stages import service_and_env, stage_config
 
@@ -111,22 +112,23 @@ def main(argv: list[str] | None = None) -> int:
     region = stage_config(args.stage)["aws_region"]
     import boto3
 
-    cloudformation = boto3.client("cloudformation", region_name=region)
-    try:
-        todo = stacks.outputs(cloudformation, "todo", env)
-        app = stacks.outputs(cloudformation, "app", env)
-        api_url = stacks.api_url(boto3.client("apigateway", region_name=region), args.stage)
-    except stacks.DeployError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    keys = publish(
-        boto3.client("s3", region_name=region),
-        boto3.client("cloudfront", region_name=region),
-        app["AppBucketName"],
-        app["DistributionId"],
-        args.dist,
-        app_config(region, todo, api_url),
-    )
+    with aws_failures_reported():
+        cloudformation = boto3.client("cloudformation", region_name=region)
+        try:
+            todo = stacks.outputs(cloudformation, "todo", env)
+            app = stacks.outputs(cloudformation, "app", env)
+            api_url = stacks.api_url(boto3.client("apigateway", region_name=region), args.stage)
+        except stacks.DeployError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        keys = publish(
+            boto3.client("s3", region_name=region),
+            boto3.client("cloudfront", region_name=region),
+            app["AppBucketName"],
+            app["DistributionId"],
+            args.dist,
+            app_config(region, todo, api_url),
+        )
     print(f"{len(keys)} files in s3://{app['AppBucketName']}/, the app at https://{app['DistributionDomainName']}/")
     return 0
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from infra.cli import aws_failures_reported
 from infra.zappa_stages import stage_config
 
 
@@ -30,7 +31,12 @@ def _location(config: dict[str, Any]) -> tuple[str, str]:
 
 
 def read_file(path: Path) -> dict[str, str]:
-    values = json.loads(path.read_text())
+    try:
+        values = json.loads(path.read_text())
+    except OSError as exc:
+        raise SystemExit(f"{path}: {exc.strerror}") from exc
+    except ValueError as exc:  # not JSON, or not UTF-8
+        raise SystemExit(f"{path}: not JSON ({exc}); expected a JSON object of strings") from exc
     if not isinstance(values, dict) or not all(isinstance(v, str) for v in values.values()):
         raise SystemExit(f"{path}: expected a JSON object of strings (Zappa sets each as an environment variable)")
     return values
@@ -43,10 +49,21 @@ def upload(stage: str, path: Path, s3: Any) -> str:
     return f"s3://{bucket}/{key}"
 
 
+def _uploaded(stage: str, bucket: str, key: str, s3: Any) -> dict[str, str]:
+    try:
+        body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    except (s3.exceptions.NoSuchKey, s3.exceptions.NoSuchBucket) as exc:
+        raise SystemExit(
+            f"{stage}: no remote_env file at s3://{bucket}/{key} ({exc.response['Error']['Code']}): "
+            f"upload one first (python -m infra.remote_env upload {stage} FILE; the bucket is storage.yaml's)"
+        ) from exc
+    return dict(json.loads(body))
+
+
 def set_values(stage: str, values: dict[str, str], s3: Any) -> str:
     """Change some variables of the uploaded file; new instances of the function see them."""
     bucket, key = _location(stage_config(stage))
-    current = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+    current = _uploaded(stage, bucket, key, s3)
     body = json.dumps(current | values, indent=2).encode()
     s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/json")
     return f"s3://{bucket}/{key}"
@@ -56,7 +73,7 @@ def environment(stage: str, s3: Any) -> dict[str, str]:
     """What the stage's function finds in os.environ (besides what Lambda itself sets)."""
     config = stage_config(stage)
     bucket, key = _location(config)
-    remote = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+    remote = _uploaded(stage, bucket, key, s3)
     return {**config.get("environment_variables", {}), **{name: str(value) for name, value in remote.items()}}
 
 
@@ -73,23 +90,28 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("stage")
     run.add_argument("command", nargs=argparse.REMAINDER, help="after --")
     args = parser.parse_args(argv)
+    values = dict(value.split("=", 1) for value in args.values if "=" in value) if args.action == "set" else {}
+    if args.action == "set" and (len(values) != len(args.values) or "" in values):
+        parser.error("set takes NAME=VALUE pairs")
+    command = args.command[1:] if args.action == "run" and args.command[:1] == ["--"] else getattr(args, "command", [])
+    if args.action == "run" and not command:
+        parser.error("run needs a command after --")
     import boto3
 
-    s3 = boto3.client("s3", region_name=stage_config(args.stage).get("aws_region"))
-    if args.action == "upload":
-        print(f"{args.stage}: remote_env uploaded to {upload(args.stage, args.file, s3)}")
-        return 0
-    if args.action == "set":
-        values = dict(value.split("=", 1) for value in args.values if "=" in value)
-        if len(values) != len(args.values):
-            parser.error("set takes NAME=VALUE pairs")
-        print(f"{args.stage}: {', '.join(values)} set in {set_values(args.stage, values, s3)}")
-        return 0
-    command = args.command[1:] if args.command[:1] == ["--"] else args.command
-    if not command:
-        parser.error("run needs a command after --")
-    # The operator's own command, run as given (like `env NAME=value command`).
-    return subprocess.run(command, env={**os.environ, **environment(args.stage, s3)}, check=False).returncode  # noqa: S603
+    with aws_failures_reported():
+        s3 = boto3.client("s3", region_name=stage_config(args.stage).get("aws_region"))
+        if args.action == "upload":
+            print(f"{args.stage}: remote_env uploaded to {upload(args.stage, args.file, s3)}")
+            return 0
+        if args.action == "set":
+            print(f"{args.stage}: {', '.join(values)} set in {set_values(args.stage, values, s3)}")
+            return 0
+        env = {**os.environ, **environment(args.stage, s3)}
+    try:
+        # The operator's own command, run as given (like `env NAME=value command`).
+        return subprocess.run(command, env=env, check=False).returncode  # noqa: S603
+    except OSError as exc:  # not found, not executable
+        raise SystemExit(f"{command[0]}: {exc.strerror}") from exc
 
 
 if __name__ == "__main__":

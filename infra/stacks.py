@@ -18,11 +18,13 @@ the template's default. boto3 finds credentials, the region and the endpoint as 
 
 import argparse
 import json
+import re
 import sys
 import time
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from infra.cli import aws_failures_reported
 from infra.templates import INFRA_DIR, load
 from infra.zappa_stages import stage_config
 
@@ -171,25 +173,38 @@ def _assignment(text: str) -> tuple[str, str]:
     return key, value
 
 
+def _env(text: str) -> str:
+    # The templates' Env parameter (AllowedPattern); it is part of every stack and resource name.
+    if not re.fullmatch(r"[a-z0-9-]+", text):
+        raise argparse.ArgumentTypeError(
+            f"expected lower-case letters, digits and hyphens (dev, production), got {text!r}"
+        )
+    return text
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     actions = parser.add_subparsers(dest="action", required=True)
     deploy_parser = actions.add_parser("deploy", help="create or update the stack through a change set")
     deploy_parser.add_argument("template", help="a template of infra/ without .yaml, e.g. storage")
-    deploy_parser.add_argument("--env", required=True, help="dev or production: the stack is myblog-<env>-<template>")
+    deploy_parser.add_argument(
+        "--env", required=True, type=_env, help="dev or production: the stack is myblog-<env>-<template>"
+    )
     deploy_parser.add_argument("parameters", nargs="*", type=_assignment, metavar="Name=Value")
     outputs_parser = actions.add_parser("outputs", help="print the stack's outputs, or the value of one")
     outputs_parser.add_argument("template")
     outputs_parser.add_argument("key", nargs="?", help="print only this output's value")
-    outputs_parser.add_argument("--env", required=True)
+    outputs_parser.add_argument("--env", required=True, type=_env)
     origin_parser = actions.add_parser("api-origin", help="cdn.yaml's origin parameters for a deployed blog stage")
     origin_parser.add_argument("stage", help="e.g. blog_production")
     app_origin_parser = actions.add_parser("app-api-origin", help="app.yaml's ApiOrigin for a deployed todo stage")
     app_origin_parser.add_argument("stage", help="e.g. todo_production")
     url_parser = actions.add_parser("database-url", help="the blog's DATABASE_URL from database.yaml's outputs")
-    url_parser.add_argument("--env", required=True)
+    url_parser.add_argument("--env", required=True, type=_env)
     # Name=Value pairs may follow --env (as in the README): argparse leaves those over.
     args, rest = parser.parse_known_args(argv)
+    if args.action == "outputs" and args.key is None and len(rest) == 1 and not rest[0].startswith("-"):
+        args.key = rest.pop()  # `outputs TEMPLATE --env ENV KEY`: argparse took no KEY before --env
     if rest and args.action != "deploy":
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     try:
@@ -203,31 +218,32 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"no template infra/{args.template}.yaml")
     import boto3
 
-    try:
-        if args.action in ("api-origin", "app-api-origin"):
-            region = stage_config(args.stage).get("aws_region")
-            of_stage = api_origin if args.action == "api-origin" else app_api_origin
-            origin = of_stage(boto3.client("apigateway", region_name=region), args.stage)
-            print(" ".join(f"{key}={value}" for key, value in origin.items()))
-            return 0
-        cloudformation = boto3.client("cloudformation")
-        if args.action == "database-url":
-            print(database_url(cloudformation, boto3.client("secretsmanager"), args.env))
-            return 0
-        if args.action == "deploy":
-            status = deploy(cloudformation, args.template, args.env, parameters)
-            print(f"{stack_name(args.template, args.env)}: {status}")
-        values = outputs(cloudformation, args.template, args.env)
-        if args.action == "outputs" and args.key:
-            if args.key not in values:
-                raise DeployError(f"{stack_name(args.template, args.env)} has no output {args.key}")
-            print(values[args.key])
-            return 0
-        for key, value in values.items():
-            print(f"  {key} = {value}")
-    except DeployError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+    with aws_failures_reported():
+        try:
+            if args.action in ("api-origin", "app-api-origin"):
+                region = stage_config(args.stage).get("aws_region")
+                of_stage = api_origin if args.action == "api-origin" else app_api_origin
+                origin = of_stage(boto3.client("apigateway", region_name=region), args.stage)
+                print(" ".join(f"{key}={value}" for key, value in origin.items()))
+                return 0
+            cloudformation = boto3.client("cloudformation")
+            if args.action == "database-url":
+                print(database_url(cloudformation, boto3.client("secretsmanager"), args.env))
+                return 0
+            if args.action == "deploy":
+                status = deploy(cloudformation, args.template, args.env, parameters)
+                print(f"{stack_name(args.template, args.env)}: {status}")
+            values = outputs(cloudformation, args.template, args.env)
+            if args.action == "outputs" and args.key:
+                if args.key not in values:
+                    raise DeployError(f"{stack_name(args.template, args.env)} has no output {args.key}")
+                print(values[args.key])
+                return 0
+            for key, value in values.items():
+                print(f"  {key} = {value}")
+        except DeployError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
     return 0
 
 

@@ -99,7 +99,14 @@ def remote_env_keys(config: dict[str, Any]) -> set[str]:
     import boto3
 
     location = urlsplit(config["remote_env"])
-    body = boto3.client("s3").get_object(Bucket=location.netloc, Key=location.path.lstrip("/"))["Body"].read()
+    s3 = boto3.client("s3")
+    try:
+        body = s3.get_object(Bucket=location.netloc, Key=location.path.lstrip("/"))["Body"].read()
+    except (s3.exceptions.NoSuchKey, s3.exceptions.NoSuchBucket) as exc:
+        raise SystemExit(
+            f"no remote_env file at {config['remote_env']} ({exc.response['Error']['Code']}): upload the stage's "
+            "secrets first (python -m infra.remote_env upload STAGE FILE)"
+        ) from exc
     return set(json.loads(body))
 
 
@@ -146,7 +153,15 @@ def _zappa_resources(config: dict[str, Any]) -> dict[str, Any]:
 
 
 def stack_outputs(project: str, env: str, template: str, cloudformation: Any) -> dict[str, str]:
-    stack = cloudformation.describe_stacks(StackName=f"{project}-{env}-{template}")["Stacks"][0]
+    name = f"{project}-{env}-{template}"
+    try:
+        stack = cloudformation.describe_stacks(StackName=name)["Stacks"][0]
+    except cloudformation.exceptions.ClientError as exc:
+        if "does not exist" not in str(exc):
+            raise
+        raise SystemExit(
+            f"no stack {name}: deploy it first (python -m infra.stacks deploy {template} --env {env})"
+        ) from exc
     return {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs", [])}
 
 
@@ -228,25 +243,31 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     from infra import zappa_stages  # when the command runs (see the top)
+    from infra.cli import aws_failures_reported
 
     zappa_stages.service_and_env(args.stage)  # refuses a stage not named <service>_<env>
-    if args.action == "write":
-        import boto3
+    if args.certificate_arn and args.action != "write":
+        parser.error("--certificate-arn goes with write")
+    with aws_failures_reported():
+        if args.action == "write":
+            import boto3
 
-        region = zappa_stages.stage_config(args.stage).get("aws_region")
-        changed = write(args.stage, boto3.client("cloudformation", region_name=region))
-        if args.certificate_arn and "domain" in zappa_stages.stage_config(args.stage):
-            settings = zappa_stages.read()
-            settings[args.stage]["certificate_arn"] = args.certificate_arn
-            zappa_stages.SETTINGS_FILE.write_text(json.dumps(settings, indent=4) + "\n")
-            changed.append("certificate_arn")
-        print(f"{args.stage}: wrote {', '.join(changed)} into zappa_settings.json")
-        return 0
-    config = zappa_stages.stage_config(args.stage)
-    problems = check(args.stage, config, remote_keys=remote_env_keys(config) if args.remote else None)
-    for problem in problems:
-        print(f"missing: {problem}", file=sys.stderr)
-    return 1 if problems else 0
+            region = zappa_stages.stage_config(args.stage).get("aws_region")
+            changed = write(args.stage, boto3.client("cloudformation", region_name=region))
+            if args.certificate_arn and "domain" in zappa_stages.stage_config(args.stage):
+                settings = zappa_stages.read()
+                settings[args.stage]["certificate_arn"] = args.certificate_arn
+                zappa_stages.SETTINGS_FILE.write_text(json.dumps(settings, indent=4) + "\n")
+                changed.append("certificate_arn")
+            elif args.certificate_arn:  # the README's sequence gives it to every env; only a domain uses it
+                print(f"{args.stage}: no domain in zappa_settings.json, so no certificate_arn written")
+            print(f"{args.stage}: wrote {', '.join(changed)} into zappa_settings.json")
+            return 0
+        config = zappa_stages.stage_config(args.stage)
+        problems = check(args.stage, config, remote_keys=remote_env_keys(config) if args.remote else None)
+        for problem in problems:
+            print(f"missing: {problem}", file=sys.stderr)
+        return 1 if problems else 0
 
 
 if __name__ == "__main__":

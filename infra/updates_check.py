@@ -304,7 +304,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="take each file's size from HEAD's Content-Length rather than the ranged GET's Content-Range",
     )
-    parser.add_argument("--timeout", type=float, default=10.0, help="seconds per request")
+    parser.add_argument("--timeout", type=_seconds, default=10.0, help="seconds per request")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     args = parser.parse_args(argv)
     reports = check(
@@ -608,9 +608,23 @@ def _plural(count: int, word: str) -> str:
 
 
 def _positive(text: str) -> int:
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
     if value <= 0:
-        raise argparse.ArgumentTypeError("must be a positive integer")
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    # requests refuses a timeout of 0 or less (with a traceback, after the argument was taken).
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
     return value
 
 

@@ -187,6 +187,9 @@ def test_a_stack_is_created_and_updated_through_change_sets_keeping_parameters_n
 def test_the_command_takes_parameters_after_the_environment_as_the_readme_writes_them(cloudformation, capsys) -> None:
     assert stacks.main(["deploy", "storage", "--env", "dev", "AdminOrigins=https://a.example.com"]) == 0
     assert stacks.main(["outputs", "storage", "MediaBucketName", "--env", "dev"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "myblog-dev-media"
+    # The key after the environment, as the parameters of deploy may be.
+    assert stacks.main(["outputs", "storage", "--env", "dev", "MediaBucketName"]) == 0
 
     assert capsys.readouterr().out.splitlines()[-1] == "myblog-dev-media"
     with pytest.raises(SystemExit):
@@ -307,6 +310,53 @@ def test_a_remote_env_file_must_hold_only_strings(tmp_path, local_aws) -> None:
     environment = remote_env.environment("blog_dev", s3)
     assert environment["SECRET_KEY"] == "s"
     assert environment["SERVICE"] == "blog"  # the stage's environment_variables under it
+
+
+def test_remote_env_says_what_is_wrong_with_the_file_it_is_given(tmp_path) -> None:
+    not_json = tmp_path / "env.json"
+    not_json.write_text("SECRET_KEY=s\n")
+
+    with pytest.raises(SystemExit, match=r"env.json: not JSON \(.*\); expected a JSON object of strings"):
+        remote_env.main(["upload", "blog_dev", str(not_json)])
+    with pytest.raises(SystemExit, match=r"missing.json: No such file or directory"):
+        remote_env.main(["upload", "blog_dev", str(tmp_path / "missing.json")])
+
+
+def test_remote_env_set_and_run_before_any_upload_say_to_upload_first(local_aws) -> None:
+    where = re.escape("no remote_env file at s3://myblog-dev-config/blog/environment.json")
+    upload_first = re.escape("upload one first (python -m infra.remote_env upload blog_dev FILE")
+
+    with pytest.raises(SystemExit, match=rf"{where} \(NoSuchBucket\): {upload_first}"):
+        remote_env.main(["set", "blog_dev", "DEBUG=0"])
+    boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="myblog-dev-config")
+    with pytest.raises(SystemExit, match=rf"{where} \(NoSuchKey\): {upload_first}"):
+        remote_env.main(["run", "blog_dev", "--", "true"])
+
+
+@pytest.mark.parametrize("pair", ["=1", "DEBUG"])
+def test_remote_env_set_refuses_a_pair_without_a_name_or_a_value(pair, capsys) -> None:
+    with pytest.raises(SystemExit) as exit:
+        remote_env.main(["set", "blog_dev", "SECRET_KEY=s", pair])
+
+    assert exit.value.code == 2 and "set takes NAME=VALUE pairs" in capsys.readouterr().err
+
+
+def test_remote_env_run_of_a_command_that_does_not_exist_says_so(tmp_path, local_aws) -> None:
+    boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="myblog-dev-config")
+    (tmp_path / "env.json").write_text(json.dumps({"SECRET_KEY": "s"}))
+    remote_env.main(["upload", "blog_dev", str(tmp_path / "env.json")])
+
+    with pytest.raises(SystemExit, match=r"^no-such-command-here: No such file or directory$"):
+        remote_env.main(["run", "blog_dev", "--", "no-such-command-here", "--noinput"])
+
+
+@pytest.mark.parametrize("env", ["", "Dev", "my env", "dev_1"])
+def test_an_environment_that_cannot_be_part_of_a_stack_name_is_refused_before_any_call(env, capsys) -> None:
+    with pytest.raises(SystemExit) as exit:
+        stacks.main(["deploy", "storage", "--env", env])
+
+    assert exit.value.code == 2
+    assert "argument --env: expected lower-case letters, digits and hyphens" in capsys.readouterr().err
 
 
 # --- the rehearsal -------------------------------------------------------------------------

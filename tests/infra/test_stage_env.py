@@ -108,3 +108,52 @@ def test_zappa_refuses_to_deploy_a_stage_with_a_gap_but_packages_it(monkeypatch)
 
     cli.command = "package"
     assert stage_env.zappa_settings_callback(cli) is None
+
+
+@pytest.fixture
+def settings_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    settings_file = tmp_path / "zappa_settings.json"
+    shutil.copy(ROOT / "zappa_settings.json", settings_file)
+    monkeypatch.setattr(zappa_stages, "SETTINGS_FILE", settings_file)
+    return settings_file
+
+
+def test_writing_a_stage_whose_stacks_are_not_deployed_names_the_stack_to_deploy_and_writes_nothing(
+    local_aws, settings_copy
+) -> None:
+    before = settings_copy.read_text()
+
+    with pytest.raises(SystemExit) as exit:
+        stage_env.main(["write", "blog_dev"])
+
+    assert exit.value.code == (
+        "no stack myblog-dev-storage: deploy it first (python -m infra.stacks deploy storage --env dev)"
+    )
+    assert settings_copy.read_text() == before
+
+
+def test_checking_a_stage_whose_remote_env_file_was_never_uploaded_says_to_upload_it(local_aws) -> None:
+    with pytest.raises(
+        SystemExit,
+        match=r"no remote_env file at s3://myblog-dev-config/blog/environment.json "
+        r"\(NoSuchBucket\): upload the stage's secrets first \(python -m infra.remote_env upload",
+    ):
+        stage_env.main(["check", "blog_dev", "--remote"])
+
+
+def test_a_certificate_given_to_check_is_refused_not_ignored(capsys) -> None:
+    with pytest.raises(SystemExit) as exit:
+        stage_env.main(["check", "blog_production", "--certificate-arn", "arn:aws:acm:us-east-1:1:certificate/x"])
+
+    assert exit.value.code == 2 and "--certificate-arn goes with write" in capsys.readouterr().err
+
+
+def test_a_certificate_for_a_stage_without_a_domain_is_not_written_and_the_output_says_so(
+    settings_copy, monkeypatch, capsys
+) -> None:
+    monkeypatch.setattr("boto3.client", lambda *args, **kwargs: FakeStacks())
+
+    assert stage_env.main(["write", "todo_dev", "--certificate-arn", "arn:aws:acm:us-east-1:1:certificate/x"]) == 0
+
+    assert "certificate_arn" not in zappa_stages.read(settings_copy)["todo_dev"]
+    assert "todo_dev: no domain in zappa_settings.json, so no certificate_arn written" in capsys.readouterr().out

@@ -391,3 +391,15 @@ def test_it_runs_as_a_module(origin):
     )
     assert result.returncode == 1, result.stderr
     assert "verdict: NOT CACHEABLE" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("--downloads", "many"), ("--edges", "0"), ("--period", "-1"), ("--timeout", "0"), ("--timeout", "-2.5")],
+)
+def test_a_count_or_a_timeout_that_is_not_positive_is_a_usage_error_naming_the_option(option, value, capsys):
+    with pytest.raises(SystemExit) as exit:
+        main(["http://127.0.0.1:9/update.bin", option, value])
+
+    assert exit.value.code == 2
+    assert f"argument {option}: must be a positive number, got {value!r}" in capsys.readouterr().err
