@@ -5,9 +5,11 @@ from urllib.parse import quote_plus
 import boto3
 import pytest
 import requests
-from django.core.management import call_command
+from botocore.exceptions import EndpointConnectionError
+from django.core.management import CommandError, call_command
 from PIL import Image
 
+from media import bucket as media_bucket
 from media.events import on_upload
 from media.models import Photo
 from media.services import UploadRejected, photo_create_from_upload, photo_render, photo_upload_presign
@@ -157,6 +159,69 @@ def test_photo_import_uploads_files_and_prints_rendition_urls(tmp_path, capsys):
     assert photo.title == "Beach" and photo.status == "ready"
     assert f"photo {photo.pk} ready" in out
     assert photo.rendition_urls()[0]["url"] in out
+
+
+def test_importing_the_same_file_again_makes_no_second_photo_and_prints_the_first(local_aws, tmp_path, capsys):
+    path, renamed = tmp_path / "beach.jpg", tmp_path / "beach copy.jpg"
+    path.write_bytes(jpeg_bytes(800, 600))
+    renamed.write_bytes(path.read_bytes())
+    call_command("photo_import", str(path), "--title", "Beach")
+    uploads = s3_keys(local_aws, "uploads/")
+    capsys.readouterr()
+
+    call_command("photo_import", str(path), str(renamed))
+
+    photo = Photo.objects.get()
+    out = capsys.readouterr().out
+    assert out.count(f"photo {photo.pk} ready, imported before: skipped") == 2
+    assert photo.rendition_urls()[0]["url"] in out
+    assert photo.title == "Beach"
+    assert s3_keys(local_aws, "uploads/") == uploads  # nothing uploaded again
+
+
+def test_a_different_file_of_the_same_size_is_imported(tmp_path):
+    first, second = tmp_path / "red.png", tmp_path / "blue.png"
+    for path, color in ((first, (255, 0, 0)), (second, (0, 0, 255))):
+        Image.new("RGB", (64, 64), color).save(path, "PNG", compress_level=0)  # the same size
+    assert first.stat().st_size == second.stat().st_size
+
+    call_command("photo_import", str(first), str(second))
+
+    assert Photo.objects.count() == 2
+
+
+def test_regenerating_renditions_of_an_id_that_is_no_photo_is_refused_before_any_work(monkeypatch):
+    photo = photo_create_from_upload(key=upload(jpeg_bytes()), title="Kept", alt_text="Kept")
+    enqueued: list[int] = []
+    monkeypatch.setattr(
+        "media.management.commands.regenerate_renditions.photo_enqueue_renditions",
+        lambda *, photo_id: enqueued.append(photo_id),
+    )
+
+    with pytest.raises(CommandError, match=r"No photo with id 9999 \(nothing was done\)"):
+        call_command("regenerate_renditions", str(photo.pk), "9999")
+
+    assert enqueued == []
+
+
+def test_regenerating_renditions_while_s3_fails_says_which_photos_failed_and_to_run_again(monkeypatch, capsys):
+    first = photo_create_from_upload(key=upload(jpeg_bytes()), title="One", alt_text="One")
+    second = photo_create_from_upload(key=upload(jpeg_bytes()), title="Two", alt_text="Two")
+    read = media_bucket.read
+
+    def read_failing_for_the_first(key: str) -> bytes:
+        if key == first.original.name:
+            raise EndpointConnectionError(endpoint_url="http://127.0.0.1:9/")
+        return read(key)
+
+    monkeypatch.setattr(media_bucket, "read", read_failing_for_the_first)
+
+    with pytest.raises(CommandError, match=r"1 of 2 photo\(s\) failed \(.*\); run the command again for them"):
+        call_command("regenerate_renditions")
+
+    err = capsys.readouterr().err
+    assert f"photo {first.pk}: Could not connect to the endpoint URL" in err
+    assert Photo.objects.get(pk=second.pk).status == "ready"
 
 
 def test_a_photo_embedded_in_a_post_body_shows_as_a_lazy_responsive_image_with_its_caption(client):

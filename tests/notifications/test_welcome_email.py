@@ -183,6 +183,12 @@ def test_send_pending_welcome_emails_fails_loudly_while_ses_fails(ses_failing, s
     assert Subscriber.objects.get().welcome_state == "pending"
 
 
+@pytest.mark.parametrize("limit", ["0", "-1", "ten"])
+def test_send_pending_welcome_emails_refuses_a_limit_that_is_not_a_positive_number(limit):
+    with pytest.raises(CommandError, match=rf"argument --limit: must be a positive number, got '{limit}'"):
+        call_command("send_pending_welcome_emails", "--limit", limit)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_on_lambda_the_email_is_an_async_invocation_whose_payload_runs_the_task_once(monkeypatch, sent_mail):
     import zappa.asynchronous

@@ -51,3 +51,12 @@ def test_refusals_are_command_errors_not_tracebacks(email, password, message):
 
     with pytest.raises(CommandError, match=message):
         run("--email", email, "--password", password)
+
+
+@pytest.mark.parametrize(
+    ("email", "password", "option"),
+    [("", "Passw0rd-Dev", "--email"), ("  ", "Passw0rd-Dev", "--email"), ("dev@example.com", "", "--password")],
+)
+def test_an_empty_email_or_password_is_named_not_taken_for_an_outage(email, password, option):
+    with pytest.raises(CommandError, match=rf"^{option} is empty: give the user's {option[2:]}\.$"):
+        run("--email", email, "--password", password)

@@ -4,9 +4,11 @@ import mimetypes
 from pathlib import Path
 
 import requests
+from botocore.exceptions import BotoCoreError, ClientError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
+from media import bucket
 from media.models import Photo
 from media.services import UploadRejected, photo_create_from_upload, photo_upload_presign
 
@@ -23,18 +25,31 @@ class Command(BaseCommand):
         failures = 0
         for path in tqdm(files, desc="Importing", unit="photo", disable=len(files) < 2, file=self.stderr):
             try:
-                photo = self._import(path, title or path.stem.replace("_", " ").replace("-", " "), alt)
-            except (OSError, UploadRejected, requests.RequestException) as exc:
+                photo = self._imported_before(path)
+                skipped = photo is not None
+                photo = photo or self._import(path, title or path.stem.replace("_", " ").replace("-", " "), alt)
+            except (OSError, UploadRejected, requests.RequestException, BotoCoreError, ClientError) as exc:
                 failures += 1
                 self.stderr.write(self.style.ERROR(f"{path}: {getattr(exc, 'message', exc)}"))
                 continue
             self.stdout.write(
-                f"{path}: photo {photo.pk} {photo.status}{' — ' + photo.failure_reason if photo.failure_reason else ''}"
+                f"{path}: photo {photo.pk} {photo.status}{', imported before: skipped' if skipped else ''}"
+                f"{' — ' + photo.failure_reason if photo.failure_reason else ''}"
             )
             for rendition in photo.rendition_urls():
                 self.stdout.write(f"  {rendition['width']:>5} {rendition['format']:<4} {rendition['url']}")
         if failures:
             raise CommandError(f"{failures} of {len(files)} file(s) could not be imported.")
+
+    def _imported_before(self, path: Path) -> Photo | None:
+        """The photo whose original has exactly this file's bytes, so a second run (or a copy under
+        another name) makes no duplicate. Only originals of the same size are read back."""
+        data: bytes | None = None
+        for photo in Photo.objects.filter(bytes=path.stat().st_size).order_by("pk"):
+            data = data if data is not None else path.read_bytes()
+            if bucket.read(photo.original.name) == data:
+                return photo
+        return None
 
     def _import(self, path: Path, title: str, alt: str | None) -> Photo:
         content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"

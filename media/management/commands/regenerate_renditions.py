@@ -1,4 +1,5 @@
-from django.core.management.base import BaseCommand, CommandParser
+from botocore.exceptions import BotoCoreError, ClientError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from media.models import Photo
@@ -16,11 +17,25 @@ class Command(BaseCommand):
         photos = Photo.objects.order_by("pk")
         if ids:
             photos = photos.filter(pk__in=ids)
+            # A mistyped id would otherwise be skipped without a word.
+            unknown = sorted(set(ids) - set(photos.values_list("pk", flat=True)))
+            if unknown:
+                raise CommandError(f"No photo with id {', '.join(map(str, unknown))} (nothing was done).")
         if failed:
             photos = photos.filter(status=Photo.Status.FAILED)
         photo_ids = list(photos.values_list("pk", flat=True))
+        errors: list[int] = []
         for photo_id in tqdm(photo_ids, desc="Renditions", unit="photo", file=self.stderr):
-            photo_enqueue_renditions(photo_id=photo_id)
+            try:
+                photo_enqueue_renditions(photo_id=photo_id)
+            except (BotoCoreError, ClientError) as exc:  # S3 down or refusing: the others may still work
+                errors.append(photo_id)
+                self.stderr.write(self.style.ERROR(f"photo {photo_id}: {exc}"))
         done = Photo.objects.filter(pk__in=photo_ids)
         ready = done.filter(status=Photo.Status.READY).count()
         self.stdout.write(f"{len(photo_ids)} photo(s) queued; {ready} ready, {len(photo_ids) - ready} not (yet).")
+        if errors:
+            raise CommandError(
+                f"{len(errors)} of {len(photo_ids)} photo(s) failed ({', '.join(map(str, errors))}); "
+                "run the command again for them (it is safe to repeat)."
+            )

@@ -1,8 +1,20 @@
+import argparse
+
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from notifications.selectors import subscriber_list_pending_welcome
 from notifications.services import WelcomeEmailFailed, subscriber_send_welcome
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value <= 0:  # 0 would send nothing and say so as if all were done; a negative slice raises
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
+    return value
 
 
 class Command(BaseCommand):
@@ -13,7 +25,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--limit", type=int, default=None, help="send at most this many")
+        parser.add_argument("--limit", type=_positive, default=None, help="send at most this many")
 
     def handle(self, *args: object, limit: int | None, **options: object) -> None:
         ids = list(subscriber_list_pending_welcome().values_list("pk", flat=True)[:limit])

@@ -30,6 +30,10 @@ class Command(BaseCommand):
         parser.add_argument("--password", required=True)
 
     def handle(self, *args: Any, email: str, password: str, **options: Any) -> None:
+        # botocore refuses an empty value before sending, which the Cognito module takes for an outage.
+        for option, value in (("email", email), ("password", password)):
+            if not value.strip():
+                raise CommandError(f"--{option} is empty: give the user's {option}.")
         try:
             tokens = cognito_user_tokens(email=email, password=password)
         except CognitoError as exc:
