@@ -18,6 +18,7 @@ import pytest
 
 # A new process of one service: Django's setup, then each request through Django's WSGI handler as
 # Zappa's handler calls it. A database in memory, migrated after the start-up imports are noted.
+# Each request is a path (a GET) or {"method", "path", "headers", "body"}; answers name headers in lower case.
 CHILD = """
 import io, json, sys
 from wsgiref.util import setup_testing_defaults
@@ -27,17 +28,28 @@ after_setup = sorted(sys.modules)
 from django.core.management import call_command
 from django.core.handlers.wsgi import WSGIHandler
 call_command("migrate", verbosity=0, skip_checks=True)
-handler, answers = WSGIHandler(), {}
-for path in sys.argv[1:]:
-    environ = {"PATH_INFO": path.partition("?")[0], "QUERY_STRING": path.partition("?")[2],
-               "wsgi.input": io.BytesIO(), "HTTP_ACCEPT": "application/json"}
+handler, answers = WSGIHandler(), []
+for asked in json.loads(sys.argv[1]):
+    asked = {"path": asked} if isinstance(asked, str) else asked
+    path, _, query = asked["path"].partition("?")
+    body = asked.get("body", "").encode()
+    environ = {"REQUEST_METHOD": asked.get("method", "GET"), "PATH_INFO": path, "QUERY_STRING": query,
+               "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body)), "HTTP_ACCEPT": "application/json"}
+    if body:
+        environ["CONTENT_TYPE"] = "application/json"
+    for name, value in asked.get("headers", {}).items():
+        environ["HTTP_" + name.upper().replace("-", "_")] = value
     setup_testing_defaults(environ)
-    statuses = []
-    response = handler(environ, lambda status, headers, exc_info=None: statuses.append(status))
-    body = b"".join(response)
-    answers[path] = {"status": int(statuses[0].split()[0]), "body": body.decode(errors="replace")}
+    started = []
+    response = handler(environ, lambda status, headers, exc_info=None: started.append((status, headers)))
+    content = b"".join(response)
+    status, headers = started[0]
+    answers.append({"path": asked["path"], "status": int(status.split()[0]), "body": content.decode(errors="replace"),
+                    "headers": {name.lower(): value for name, value in headers}})
 print(json.dumps({"after_setup": after_setup, "after_requests": sorted(sys.modules), "answers": answers}))
 """
+
+Request = str | dict[str, Any]
 
 # Loaded only by the work that needs them, never by starting a service.
 LATER = ("PIL", "qrcode", "drf_spectacular.plumbing", "rest_framework.test", "django.test", "unittest")
@@ -46,7 +58,9 @@ LATER = ("PIL", "qrcode", "drf_spectacular.plumbing", "rest_framework.test", "dj
 NOT_FOR_A_FIRST_REQUEST = ("PIL", "qrcode")
 
 
-def new_process(service: str, *paths: str) -> dict[str, Any]:
+def new_process(service: str, *requests: Request, environment: dict[str, str] | None = None) -> dict[str, Any]:
+    """The modules a new process of ``service`` loaded, and its answers (``answers``: one per
+    request, in order; ``answered``: by path) to ``requests``."""
     environment = {
         "PATH": os.environ["PATH"],
         "DJANGO_SETTINGS_MODULE": "myblog.settings",
@@ -54,12 +68,20 @@ def new_process(service: str, *paths: str) -> dict[str, Any]:
         "DATABASE_URL": "sqlite://:memory:",
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_ENDPOINT_URL": "http://127.0.0.1:9",  # nothing listens: these requests call no AWS
+        **(environment or {}),
     }
     result = subprocess.run(
-        [sys.executable, "-c", CHILD, *paths], env=environment, capture_output=True, text=True, timeout=120, check=False
+        [sys.executable, "-c", CHILD, json.dumps(requests)],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    process: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    process["answered"] = {answer["path"]: answer for answer in process["answers"]}
+    return process
 
 
 def loaded(modules: list[str], names: tuple[str, ...]) -> list[str]:
@@ -70,7 +92,7 @@ def loaded(modules: list[str], names: tuple[str, ...]) -> list[str]:
 def test_the_blog_starts_and_answers_its_first_readers_without_pillow_qrcode_or_schema_generation() -> None:
     process = new_process("blog", "/api/blog/posts/", "/")
 
-    assert {path: answer["status"] for path, answer in process["answers"].items()} == {
+    assert {path: answer["status"] for path, answer in process["answered"].items()} == {
         "/api/blog/posts/": 200,
         "/": 200,
     }
@@ -82,7 +104,7 @@ def test_the_blog_starts_and_answers_its_first_readers_without_pillow_qrcode_or_
 def test_the_todo_service_starts_and_answers_its_first_request_without_pillow_qrcode_or_schema_generation() -> None:
     process = new_process("todo", "/api/todos/")
 
-    assert process["answers"]["/api/todos/"]["status"] == 401  # no bearer token: refused, after the same imports
+    assert process["answered"]["/api/todos/"]["status"] == 401  # no bearer token: refused, after the same imports
     assert loaded(process["after_setup"], LATER) == []
     assert loaded(process["after_requests"], NOT_FOR_A_FIRST_REQUEST) == []
 
@@ -91,7 +113,7 @@ def test_the_todo_service_starts_and_answers_its_first_request_without_pillow_qr
 def test_a_new_todo_process_serves_a_schema_that_describes_the_bearer_auth() -> None:
     """The bearer scheme's extension is registered where the schema is built, not at start-up:
     the first schema a new process serves still has it."""
-    answer = new_process("todo", "/api/todos/schema/?format=json")["answers"]["/api/todos/schema/?format=json"]
+    answer = new_process("todo", "/api/todos/schema/?format=json")["answered"]["/api/todos/schema/?format=json"]
 
     assert answer["status"] == 200
     document = json.loads(answer["body"])

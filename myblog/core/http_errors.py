@@ -89,7 +89,9 @@ def api_exception_handler(exc: Exception, context: dict[str, object]) -> Respons
 
 
 def _wants_json(request: HttpRequest) -> bool:
-    return request.path_info.startswith("/api/") or request.path_info == "/healthz"
+    # The to-do service serves no pages: every error it answers is JSON (the error page is the blog's,
+    # and links the blog's routes).
+    return request.path_info.startswith("/api/") or request.path_info == "/healthz" or not settings.SERVES_BLOG
 
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
