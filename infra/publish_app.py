@@ -108,7 +108,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("stage", help="the todo stage the app calls, e.g. todo_production")
     parser.add_argument("--dist", type=Path, default=DIST, help="the build (default clients/web/dist/)")
     args = parser.parse_args(argv)
-    _, env = service_and_env(args.stage)
+    service, env = service_and_env(args.stage)
+    if service != "todo":  # a blog stage would publish an app whose every call goes to the blog
+        parser.error(f"the app calls a todo stage (todo_<env>), not {args.stage}")
     region = stage_config(args.stage)["aws_region"]
     import boto3
 

@@ -26,7 +26,7 @@ from urllib.parse import quote, urlsplit
 
 from infra.cli import aws_failures_reported
 from infra.templates import INFRA_DIR, load
-from infra.zappa_stages import stage_config
+from infra.zappa_stages import service_of, stage_config
 
 CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"]
 # What CloudFormation answers for a change set that would change nothing (then it is FAILED).
@@ -216,6 +216,10 @@ def main(argv: list[str] | None = None) -> int:
         and not (INFRA_DIR / f"{args.template}.yaml").is_file()
     ):
         parser.error(f"no template infra/{args.template}.yaml")
+    # The CDN's origin is the blog, the app's API the to-do service: the other one would deploy, and misroute.
+    wanted = {"api-origin": "blog", "app-api-origin": "todo"}.get(args.action)
+    if wanted and service_of(args.stage) != wanted:
+        parser.error(f"{args.action} takes a {wanted} stage ({wanted}_<env>), not {args.stage}")
     import boto3
 
     with aws_failures_reported():
@@ -236,7 +240,10 @@ def main(argv: list[str] | None = None) -> int:
             values = outputs(cloudformation, args.template, args.env)
             if args.action == "outputs" and args.key:
                 if args.key not in values:
-                    raise DeployError(f"{stack_name(args.template, args.env)} has no output {args.key}")
+                    known = ", ".join(values) or "none"
+                    raise DeployError(
+                        f"{stack_name(args.template, args.env)} has no output {args.key} (it has: {known})"
+                    )
                 print(values[args.key])
                 return 0
             for key, value in values.items():

@@ -190,8 +190,10 @@ def test_the_command_takes_parameters_after_the_environment_as_the_readme_writes
     assert capsys.readouterr().out.splitlines()[-1] == "myblog-dev-media"
     # The key after the environment, as the parameters of deploy may be.
     assert stacks.main(["outputs", "storage", "--env", "dev", "MediaBucketName"]) == 0
-
     assert capsys.readouterr().out.splitlines()[-1] == "myblog-dev-media"
+    assert stacks.main(["outputs", "storage", "MediaBuckt", "--env", "dev"]) == 1
+
+    assert "has no output MediaBuckt (it has: MediaBucketName, " in capsys.readouterr().err
     with pytest.raises(SystemExit):
         stacks.main(["deploy", "storage", "--env", "dev", "AdminOrigins"])
 
@@ -357,6 +359,14 @@ def test_an_environment_that_cannot_be_part_of_a_stack_name_is_refused_before_an
 
     assert exit.value.code == 2
     assert "argument --env: expected lower-case letters, digits and hyphens" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("action", "stage"), [("api-origin", "todo_dev"), ("app-api-origin", "blog_production")])
+def test_an_origin_of_the_other_service_is_refused_before_any_call(action, stage, capsys) -> None:
+    with pytest.raises(SystemExit) as exit:
+        stacks.main([action, stage])
+
+    assert exit.value.code == 2 and f"{action} takes a " in capsys.readouterr().err
 
 
 # --- the rehearsal -------------------------------------------------------------------------

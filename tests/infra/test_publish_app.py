@@ -197,3 +197,11 @@ def test_a_stage_with_a_custom_domain_is_called_there() -> None:
     # todo_production's domain (zappa certify): served at its root, no REST API lookup needed.
     assert stacks.api_url(None, "todo_production") == "https://todo-api.example.com"
     assert stacks.app_api_origin(None, "todo_production") == {"ApiOrigin": "https://todo-api.example.com"}
+
+
+def test_a_blog_stage_is_refused_before_anything_is_read_or_published(capsys) -> None:
+    with pytest.raises(SystemExit) as exit:
+        publish_app.main(["blog_dev"])
+
+    assert exit.value.code == 2
+    assert "the app calls a todo stage (todo_<env>), not blog_dev" in capsys.readouterr().err
