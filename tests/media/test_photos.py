@@ -219,8 +219,9 @@ def test_regenerating_renditions_while_s3_fails_says_which_photos_failed_and_to_
     with pytest.raises(CommandError, match=r"1 of 2 photo\(s\) failed \(.*\); run the command again for them"):
         call_command("regenerate_renditions")
 
-    err = capsys.readouterr().err
+    out, err = capsys.readouterr()
     assert f"photo {first.pk}: Could not connect to the endpoint URL" in err
+    assert "1 photo(s) queued; 1 ready, 0 not (yet)." in out
     assert Photo.objects.get(pk=second.pk).status == "ready"
 
 

@@ -31,9 +31,9 @@ class Command(BaseCommand):
             except (BotoCoreError, ClientError) as exc:  # S3 down or refusing: the others may still work
                 errors.append(photo_id)
                 self.stderr.write(self.style.ERROR(f"photo {photo_id}: {exc}"))
-        done = Photo.objects.filter(pk__in=photo_ids)
-        ready = done.filter(status=Photo.Status.READY).count()
-        self.stdout.write(f"{len(photo_ids)} photo(s) queued; {ready} ready, {len(photo_ids) - ready} not (yet).")
+        queued = [photo_id for photo_id in photo_ids if photo_id not in errors]
+        ready = Photo.objects.filter(pk__in=queued, status=Photo.Status.READY).count()
+        self.stdout.write(f"{len(queued)} photo(s) queued; {ready} ready, {len(queued) - ready} not (yet).")
         if errors:
             raise CommandError(
                 f"{len(errors)} of {len(photo_ids)} photo(s) failed ({', '.join(map(str, errors))}); "
