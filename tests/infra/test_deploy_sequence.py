@@ -146,7 +146,8 @@ def test_the_app_is_published_once_its_api_exists_and_again_after_every_update()
     published = lines.index("python -m infra.publish_app todo_$E")
 
     assert todo_stage < app_stack < published
-    assert "$(python -m infra.stacks app-api-origin todo_$E)" in lines[app_stack]
+    assert lines[app_stack - 1] == "APP_API_ORIGIN=$(python -m infra.stacks app-api-origin todo_$E)"
+    assert lines[app_stack].endswith(" $APP_API_ORIGIN")
     assert lines[published - 1] == "make web"
     updated = [line.split("#")[0].strip() for line in update.splitlines()]
     assert updated.index("zappa update todo_$E --zip build/todo_$E.zip") < updated.index("make web")
@@ -563,3 +564,15 @@ def test_the_readme_sequence_deploys_both_stages_on_the_local_endpoint(env, tmp_
     page = aws["s3"].head_object(Bucket=app["AppBucketName"], Key="sw.js")
     assert (page["ContentType"], page["CacheControl"]) == ("text/javascript; charset=utf-8", "no-cache")
     assert len(invalidations) == 2 and "/index.html" in invalidations[-1]
+
+
+def test_a_lookup_that_fails_stops_the_sequence_instead_of_deploying_without_its_value() -> None:
+    """Under `set -e` a failing `$(...)` inside a command's arguments or a here-document does not
+    stop the script (the command runs with an empty value); an assignment's status is the
+    substitution's, so every lookup of a stack's output is assigned on a line of its own."""
+    lookup = re.compile(r"\$\(python -m infra\.")
+    for block in readme_blocks():
+        for line in block.splitlines():
+            code = line.split("#")[0].strip()
+            if lookup.search(code):
+                assert re.fullmatch(r"[A-Z_]+=\$\(python -m infra\.[^()]*\)", code), code
