@@ -40,7 +40,7 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 from django.conf import settings
 
 logger = logging.getLogger(__name__)
@@ -63,6 +63,8 @@ def before_snapshot() -> None:
 
     get_resolver().reverse_dict  # noqa: B018 - imports every view of this service's URLconf and indexes it
     for app in TEMPLATE_APPS:
+        if not apps.is_installed(app):
+            continue
         root = Path(importlib.import_module(app).__path__[0]) / "templates"
         for template in root.rglob("*"):
             if template.is_file():

@@ -53,6 +53,26 @@ Request = str | dict[str, Any]
 
 # Loaded only by the work that needs them, never by starting a service.
 LATER = ("PIL", "qrcode", "drf_spectacular.plumbing", "rest_framework.test", "django.test", "unittest")
+# The blog's apps and middleware, which the to-do service (bearer tokens, no Django users, sessions,
+# pages or rows) never uses: a to-do process does not load them at all. (DRF's schema code, which
+# drf-spectacular's decorators load with the API's views, imports some modules of the admin and
+# messages packages; their models, sites and middleware stay out.)
+BLOG_ONLY = (
+    "django.contrib.admin.models",
+    "django.contrib.auth.models",
+    "django.contrib.contenttypes.models",
+    "django.contrib.sessions",
+    "django.contrib.messages.middleware",
+    "django.contrib.sitemaps",
+    "taggit",
+    "myblog.blog",
+    "myblog.admin_apps",
+    "media.models",
+    "notifications",
+    "newsletter",
+    "axes",
+    "django_otp",
+)
 # Not by a first request of the public API or pages either (the schema generation is, as every
 # view decorated with extend_schema asks drf-spectacular for its AutoSchema at import).
 NOT_FOR_A_FIRST_REQUEST = ("PIL", "qrcode")
@@ -120,3 +140,12 @@ def test_a_new_todo_process_serves_a_schema_that_describes_the_bearer_auth() -> 
     scheme = document["components"]["securitySchemes"]["cognitoAccessToken"]
     assert scheme == {**scheme, "type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
     assert document["paths"]["/api/todos/"]["get"]["security"] == [{"cognitoAccessToken": []}]
+
+
+@pytest.mark.slow
+def test_a_new_todo_process_loads_none_of_the_blogs_apps_to_start_and_refuse_a_caller_without_a_token() -> None:
+    process = new_process("todo", "/api/todos/")
+
+    assert process["answered"]["/api/todos/"]["status"] == 401
+    assert loaded(process["after_setup"], BLOG_ONLY) == []
+    assert loaded(process["after_requests"], BLOG_ONLY) == []

@@ -1,16 +1,20 @@
 """The to-do service as its Lambda runs it (SERVICE=todo, a fresh process): everything its users call
-works, and SnapStart's hook runs with the service's own settings (issue 14)."""
+works without loading any of the blog's apps or middleware (cold start), and SnapStart's hook runs
+with the service's own settings (issue 14)."""
 
 import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.test_cold_imports import new_process
+from tests.myblog.test_settings import manage, production_env  # noqa: F401 - a fixture
+from tests.test_cold_imports import BLOG_ONLY, loaded, new_process
 from tests.todo.conftest import CognitoTestUser
+from tests.todo.test_settings import todo_env
 
 ORIGIN = "https://app.example.com"
 
@@ -25,7 +29,7 @@ def signed_in(user: CognitoTestUser, method: str, path: str, body: object = None
 
 
 @pytest.mark.slow
-def test_a_todo_process_serves_the_app_its_api_schema_docs_health_and_json_errors(
+def test_a_todo_process_serves_the_app_its_api_schema_docs_health_and_json_errors_without_the_blogs_apps(
     aws_endpoint: str, alice: CognitoTestUser
 ) -> None:
     process = new_process(
@@ -63,6 +67,7 @@ def test_a_todo_process_serves_the_app_its_api_schema_docs_health_and_json_error
     for missing in (api_404, page_404):
         assert missing["status"] == 404
         assert json.loads(missing["body"]) == {"error": {"code": "not_found", "message": "Not found.", "fields": {}}}
+    assert loaded(process["after_requests"], BLOG_ONLY) == []
 
 
 @pytest.mark.slow
@@ -87,3 +92,16 @@ def test_a_todo_process_runs_snapstarts_before_snapshot_hook_with_the_services_o
     assert result.returncode == 0, result.stderr[-3000:]
     assert json.loads(result.stdout.strip().splitlines()[-1]) == {"/api/todos/": 401}
     assert "SnapStart" not in result.stderr, result.stderr[-3000:]  # no step failed (each is only logged)
+
+
+@pytest.mark.slow
+def test_the_todo_stage_passes_the_deploy_checks_without_the_blogs(production_env: dict[str, str]) -> None:  # noqa: F811
+    """No check of a blog app (the newsletter's SITE_URL, say) runs where the blog is not served."""
+    manifest = Path(production_env["STATIC_MANIFEST_ROOT"])
+    manifest.mkdir()
+    (manifest / "staticfiles.json").write_text(json.dumps({"paths": {}, "version": "1.1"}))  # collectstatic's
+
+    result = manage(todo_env(production_env), "check", "--deploy", "--fail-level", "WARNING")
+
+    assert result.returncode == 0, result.stderr
+    assert "no issues (0 silenced)" in result.stdout
