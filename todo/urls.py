@@ -1,8 +1,9 @@
 """URLs of the to-do API. Also the urlconf of its own OpenAPI schema (/api/todos/schema/)."""
 
 from django.urls import path, register_converter
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
+from myblog.core.api_docs import swagger_ui
 from todo import (
     api,
     schema,  # noqa: F401  (registers the bearer auth of the schemas built from this URLconf; issue 14)
@@ -39,7 +40,11 @@ urlpatterns = [
         SpectacularAPIView.as_view(urlconf="todo.urls", custom_settings=SCHEMA_SETTINGS),
         name="todo-api-schema",
     ),
-    path("api/todos/docs/", SpectacularSwaggerView.as_view(url_name="todo-api-schema"), name="todo-api-docs"),
+    path(
+        "api/todos/docs/",
+        swagger_ui("todo-api-schema", "todo-api-docs", title=str(SCHEMA_SETTINGS["TITLE"])),
+        name="todo-api-docs",
+    ),
     path("api/todos/", api.TodoListApi.as_view(), name="todo-list"),
     path("api/todos/<todo_id:todo_id>/", api.TodoDetailApi.as_view(), name="todo-detail"),
     path("api/me/", api.MeApi.as_view(), name="todo-me"),

@@ -4,9 +4,12 @@ CloudFront keeps them under the path and the query string only (infra/cdn.yaml):
 the request may choose what they say.
 """
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, cast
 
+from csp.decorators import csp_update
+from django.http import HttpResponse
+from django.urls import reverse_lazy
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework.negotiation import DefaultContentNegotiation
@@ -49,3 +52,21 @@ class PublicSwaggerSplitView(SpectacularSwaggerSplitView):
         if request.GET.get("script") is not None and isinstance(response.data, dict):
             response.data["csrf_token"] = ""
         return response
+
+
+def swagger_ui(schema: str, docs: str, title: str | None = None) -> Callable[..., HttpResponse]:
+    """The Swagger UI page of the schema at URL name ``schema``, itself at URL name ``docs``.
+
+    Its start-up script is a file (``?script``, from this page's own URL, never the query string a
+    reader sent) and it has no inline style (myblog/core/templates/api_docs/swagger_ui.html): the
+    Content-Security-Policy allows neither. Swagger UI draws its icons as data: SVG images, which
+    this page alone may load.
+    """
+    view = PublicSwaggerSplitView.as_view(
+        url_name=schema,
+        url_self=reverse_lazy(docs),
+        template_name="api_docs/swagger_ui.html",
+        **({"title": title} if title else {}),
+    )
+    # (csp_update's stubs widen the view's answer to HttpResponseBase; the view answers an HttpResponse.)
+    return cast(Callable[..., HttpResponse], csp_update({"img-src": ["data:"]})(view))

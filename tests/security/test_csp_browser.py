@@ -84,6 +84,7 @@ def test_no_page_of_the_blog_or_the_admin_breaks_the_content_security_policy(liv
     found = {path: violations_on(page, base + path, console) for path in public}
     # Swagger UI's script draws the operations (and their icons) after the page has loaded.
     found["/api/docs/"] = violations_on(page, f"{base}/api/docs/", console, drawn="#swagger-ui .opblock")
+    found["/api/todos/docs/"] = violations_on(page, f"{base}/api/todos/docs/", console, drawn="#swagger-ui .opblock")
 
     found["/admin/login/"] = violations_on(page, f"{base}/admin/login/", console)
     page.fill("#id_username", staff.username)

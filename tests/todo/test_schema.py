@@ -44,8 +44,11 @@ def test_the_blog_schema_does_not_list_the_todo_api():
     assert not [path for path in paths if path.startswith(("/api/todos", "/api/me", "/api/files"))]
 
 
-def test_swagger_ui_serves_the_todo_schema():
-    response = ApiClient(None).get("/api/todos/docs/")
+def test_swagger_ui_serves_the_todo_schema_under_its_own_title_with_its_script_as_a_file():
+    page = ApiClient(None).get("/api/todos/docs/")
+    script = ApiClient(None).get("/api/todos/docs/?script=")
 
-    assert response.status_code == 200
-    assert b"/api/todos/schema/" in response.content
+    assert page.status_code == script.status_code == 200
+    assert b"<title>MyToDoList API</title>" in page.content
+    assert b'<script src="/api/todos/docs/?script="></script>' in page.content  # the policy allows no inline script
+    assert b"/api/todos/schema/" in script.content
