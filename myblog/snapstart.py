@@ -18,8 +18,8 @@ modules and service models), and whatever must be unique or fresh is redone afte
 - the blog's freshness (myblog/blog/caching.py), read again: the blog may have changed while the
   snapshot waited, and the pages answered before it are served only while it has not.
 
-Whatever the first request would otherwise do lazily after a restore (connect to the database,
-read the freshness, build the AWS clients, fetch the key set, render a page the blog changed) is
+Whatever the hot first request would otherwise do lazily after a restore (connect to the database,
+read the freshness, fetch the key set, render a page the blog changed, open the to-do table) is
 done by the after-restore hook,
 best effort: a failure is logged and left to the first request, so a restore never fails for it.
 
@@ -178,11 +178,10 @@ def _best_effort(steps: list[Callable[[], object]], phase: str) -> None:
 
 def _before_the_first_reader() -> list[Callable[[], object]]:
     """What this service's first request would otherwise do after a restore (module docstring)."""
-    from myblog.core import aws
-
-    steps: list[Callable[[], object]] = [
-        functools.partial(aws.client, service) for service in AWS_SERVICES[settings.SERVICE]
-    ]
+    # The AWS clients are built again on first use, with this copy's credentials: building every one
+    # here would cost each restore 17 ms (blog) to 43 ms (to-do) for requests that mostly need none
+    # (benchmarks/cold_start.py); the to-do list's own client is built by _open_the_todo_table.
+    steps: list[Callable[[], object]] = []
     if settings.SERVICE in ("blog", "all"):
         from myblog.blog.caching import current_freshness
 
