@@ -9,7 +9,7 @@ works the same against real AWS.
 from functools import lru_cache
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
@@ -93,6 +93,8 @@ def call(operation: Any, **kwargs: Any) -> dict[str, Any]:
     except ClientError as exc:
         error = exc.response.get("Error", {})
         raise CognitoError(aws.error_code(exc), str(error.get("Message", aws.error_code(exc)))) from exc
+    except ParamValidationError as exc:  # refused by botocore before sending, as Cognito would refuse it
+        raise CognitoError("InvalidParameterException", str(exc.kwargs.get("report", exc))) from exc
 
 
 def _looked_up(lookup: Any, *args: Any) -> str:

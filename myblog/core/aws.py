@@ -15,7 +15,7 @@ import boto3
 import botocore.session
 from botocore import loaders
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 from django.conf import settings
 
 from myblog.core.errors import ServiceUnavailable
@@ -103,6 +103,8 @@ def is_unavailable(exc: BaseException) -> bool:
     if isinstance(exc, ClientError):
         status = error_status(exc)
         return status >= 500 or status == 429 or error_code(exc) in UNAVAILABLE_CODES
+    if isinstance(exc, ParamValidationError):
+        return False  # botocore refused the request before sending it: it is the request, not the service
     return isinstance(exc, BotoCoreError | OSError)  # connection errors and timeouts
 
 

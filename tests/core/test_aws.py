@@ -1,7 +1,7 @@
 """One decision for every AWS module: does a failed call mean the service cannot serve us now?"""
 
 import pytest
-from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
+from botocore.exceptions import ClientError, EndpointConnectionError, ParamValidationError, ReadTimeoutError
 
 from myblog.core import aws
 from myblog.core.errors import ServiceUnavailable
@@ -35,6 +35,8 @@ def test_throttling_outages_and_missing_deployments_are_the_service_being_unavai
         client_error("ConditionalCheckFailedException"),
         client_error("NotAuthorizedException"),
         client_error("NoSuchKey", 404),
+        # botocore refused the request before sending it: no retry, no other moment, will take it
+        ParamValidationError(report="Invalid length for parameter Password, value: 300, valid max length: 256"),
         ValueError("not an AWS error"),
     ],
 )

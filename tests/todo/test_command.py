@@ -60,3 +60,15 @@ def test_refusals_are_command_errors_not_tracebacks(email, password, message):
 def test_an_empty_email_or_password_is_named_not_taken_for_an_outage(email, password, option):
     with pytest.raises(CommandError, match=rf"^{option} is empty: give the user's {option[2:]}\.$"):
         run("--email", email, "--password", password)
+
+
+
+def test_a_request_botocore_refuses_before_sending_is_cognitos_refusal_not_an_outage():
+    """Retrying will not help: it is InvalidParameterException, as Cognito answers it, never a 503."""
+    from todo import cognito
+
+    with pytest.raises(cognito.CognitoError) as refused:
+        cognito.call(cognito.idp().admin_get_user, UserPoolId=cognito.user_pool_id(), Username="")
+
+    assert refused.value.code == "InvalidParameterException"
+    assert "Username" in refused.value.message
