@@ -21,7 +21,8 @@ modules and service models), and whatever must be unique or fresh is redone afte
 Whatever the hot first request would otherwise do lazily after a restore (connect to the database,
 read the freshness, fetch the key set, render a page the blog changed, open the to-do table) is
 done by the after-restore hook,
-best effort: a failure is logged and left to the first request, so a restore never fails for it.
+best effort: a failure is logged and left to the first request, and the hook waits for that work
+RESTORE_BUDGET_SECONDS at most, so a restore never fails for it (Lambda allows 10 s).
 
 The hooks are registered with ``snapshot_restore_py``, which Lambda's managed Python runtimes
 provide (python3.12 and later, where SnapStart exists); registering is a no-op where the library
@@ -36,6 +37,7 @@ import logging
 import os
 import random
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -91,6 +93,8 @@ WARM_UP_PATHS: dict[str, tuple[tuple[str, str, int], ...]] = {
     "todo": TODO_READS,
 }
 WARM_UP_OWNER = "snapstart-warm-up"
+# How long a restore waits for its after-restore steps (Lambda allows the hooks 10 s in all).
+RESTORE_BUDGET_SECONDS = 5.0
 
 
 def warm_up() -> dict[str, int]:
@@ -165,7 +169,26 @@ def after_restore() -> None:
     connections.close_all()  # the snapshot's sockets, if any, are not this copy's
     random.seed()  # from os.urandom, different in every copy
     aws._build.cache_clear()  # built again with this environment's credentials (models stay parsed)
-    _best_effort(_before_the_first_reader(), "after-restore")
+    # Lambda fails a restore (and its invocation) whose after-restore hooks take 10 s: the steps run
+    # beside the hook, which waits for them RESTORE_BUDGET_SECONDS at most. A step held up by a
+    # service that does not answer (Aurora resuming, say) goes on behind the first request.
+    worker = threading.Thread(target=_in_own_connections, args=(_before_the_first_reader(),), daemon=True)
+    worker.start()
+    worker.join(RESTORE_BUDGET_SECONDS)
+    if worker.is_alive():
+        logger.warning("SnapStart after-restore steps still running after %s s: not waited for", RESTORE_BUDGET_SECONDS)
+
+
+def _in_own_connections(steps: list[Callable[[], object]]) -> None:
+    """The steps, in a thread whose database connections (Django's are per thread) end with it:
+    what they leave for the first request is process-wide (the freshness, kept pages, AWS clients
+    and their connection pools, the key set)."""
+    from django.db import connections
+
+    try:
+        _best_effort(steps, "after-restore")
+    finally:
+        connections.close_all()
 
 
 def _best_effort(steps: list[Callable[[], object]], phase: str) -> None:

@@ -319,3 +319,25 @@ def test_a_post_published_while_the_snapshot_waited_is_on_the_first_page_a_resto
         "queries": 0,
         "titles": ["Warm before the snapshot", "Published while the snapshot waited"],
     }
+
+
+def test_a_restore_is_not_held_past_its_budget_by_a_step_that_hangs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lambda fails a restore whose after-restore hooks take 10 s (SnapStartTimeoutException), and
+    with it the invocation: a step stuck on a service that does not answer (a database resuming, a
+    network without a route) is left to finish behind the first request, never waited for."""
+    import threading
+
+    release, finished = threading.Event(), threading.Event()
+
+    def hangs() -> None:
+        release.wait(timeout=5)
+        finished.set()
+
+    monkeypatch.setattr(snapstart, "RESTORE_BUDGET_SECONDS", 0.2)
+    monkeypatch.setattr(snapstart, "_before_the_first_reader", lambda: [hangs])
+    try:
+        snapstart.after_restore()
+        assert not finished.is_set(), "the restore waited for the hung step"
+    finally:
+        release.set()
+        aws._build.cache_clear()

@@ -62,7 +62,6 @@ def test_an_empty_email_or_password_is_named_not_taken_for_an_outage(email, pass
         run("--email", email, "--password", password)
 
 
-
 def test_a_request_botocore_refuses_before_sending_is_cognitos_refusal_not_an_outage():
     """Retrying will not help: it is InvalidParameterException, as Cognito answers it, never a 503."""
     from todo import cognito
