@@ -66,8 +66,8 @@ def test_a_request_botocore_refuses_before_sending_is_cognitos_refusal_not_an_ou
     """Retrying will not help: it is InvalidParameterException, as Cognito answers it, never a 503."""
     from todo import cognito
 
-    with pytest.raises(cognito.CognitoError) as refused:
-        cognito.call(cognito.idp().admin_get_user, UserPoolId=cognito.user_pool_id(), Username="")
+    with pytest.raises(cognito.CognitoError) as refused:  # an unauthenticated call: no IAM on AWS either
+        cognito.call(cognito.idp().initiate_auth, ClientId="", AuthFlow="USER_PASSWORD_AUTH", AuthParameters={})
 
     assert refused.value.code == "InvalidParameterException"
-    assert "Username" in refused.value.message
+    assert "ClientId" in refused.value.message
