@@ -7,7 +7,7 @@ from collections.abc import Callable
 from django.db import OperationalError, connections
 
 
-def at_once[T](call: Callable[[], T], *, times: int = 4, attempts: int = 50) -> list[T]:
+def at_once[T](call: Callable[[], T], *, times: int = 4, attempts: int = 50, timeout: float = 30) -> list[T]:
     """`call` from `times` threads released together; the results, in the order they finished.
 
     SQLite's shared in-memory test database fails a concurrent writer at once ("table is locked")
@@ -36,7 +36,7 @@ def at_once[T](call: Callable[[], T], *, times: int = 4, attempts: int = 50) -> 
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=30)
+        thread.join(timeout=timeout)
     if errors:
         raise errors[0]
     return results

@@ -78,28 +78,30 @@ BLOG_ONLY = (
 NOT_FOR_A_FIRST_REQUEST = ("PIL", "qrcode")
 
 
-def new_process(service: str, *requests: Request, environment: dict[str, str] | None = None) -> dict[str, Any]:
-    """The modules a new process of ``service`` loaded, and its answers (``answers``: one per
-    request, in order; ``answered``: by path) to ``requests``."""
+def run_in_new_process(
+    code: str, service: str, environment: dict[str, str] | None = None, *args: str
+) -> tuple[Any, str]:
+    """Run ``code`` (with ``args``) in a fresh interpreter of ``service``; the JSON of its last line and its stderr."""
     environment = {
         "PATH": os.environ["PATH"],
         "DJANGO_SETTINGS_MODULE": "myblog.settings",
         "SERVICE": service,
         "DATABASE_URL": "sqlite://:memory:",
         "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_ENDPOINT_URL": "http://127.0.0.1:9",  # nothing listens: these requests call no AWS
+        "AWS_ENDPOINT_URL": "http://127.0.0.1:9",  # nothing listens: unless given, these processes call no AWS
         **(environment or {}),
     }
     result = subprocess.run(
-        [sys.executable, "-c", CHILD, json.dumps(requests)],
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+        [sys.executable, "-c", code, *args], env=environment, capture_output=True, text=True, timeout=120, check=False
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    process: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return json.loads(result.stdout.strip().splitlines()[-1]), result.stderr
+
+
+def new_process(service: str, *requests: Request, environment: dict[str, str] | None = None) -> dict[str, Any]:
+    """The modules a new process of ``service`` loaded, and its answers (``answers``: one per
+    request, in order; ``answered``: by path) to ``requests``."""
+    process: dict[str, Any] = run_in_new_process(CHILD, service, environment, json.dumps(requests))[0]
     process["answered"] = {answer["path"]: answer for answer in process["answers"]}
     return process
 

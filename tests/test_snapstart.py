@@ -23,6 +23,7 @@ from myblog import snapstart
 from myblog.blog.models import Post
 from myblog.core import aws
 from tests.factories import PostFactory
+from tests.test_cold_imports import run_in_new_process
 from todo import domain
 
 
@@ -176,21 +177,7 @@ print(json.dumps(sorted(sys.modules)))
 def test_before_the_snapshot_the_modules_django_loads_on_a_first_request_are_loaded() -> None:
     """Django imports these only when the first request needs them (a fresh process shows it):
     messages storage, the session serializer, the cache backend, the SQL compiler, the mail backend."""
-    import subprocess
-    import sys
-
-    environment = {"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "myblog.settings", "SERVICE": "all"}
-    result = subprocess.run(
-        [sys.executable, "-c", BEFORE_SNAPSHOT_IN_A_NEW_PROCESS],
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-    assert result.returncode == 0, result.stderr[-3000:]
-    loaded = set(json.loads(result.stdout.strip().splitlines()[-1]))
+    loaded = set(run_in_new_process(BEFORE_SNAPSHOT_IN_A_NEW_PROCESS, "all")[0])
     assert {
         "django.contrib.messages.storage.fallback",
         "django.contrib.sessions.serializers",

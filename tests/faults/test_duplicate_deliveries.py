@@ -1,17 +1,15 @@
 """Twenty deliveries of the same async task at once, as Lambda may deliver duplicates: one
 welcome email, one set of renditions."""
 
-import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import OperationalError, connections
 
 from media.models import Photo
 from media.tasks import make_photo_renditions
 from notifications.tasks import send_welcome_email
+from tests.concurrency import at_once
 from tests.factories import SubscriberFactory
 from tests.media.test_photos import jpeg_bytes, s3_keys, upload
 
@@ -24,43 +22,11 @@ DELIVERIES = 20
 REDELIVERIES = 50
 
 
-def deliver_at_once(task: Callable[[int], Any], argument: int) -> list[int]:
+def deliver_at_once(task: Callable[[int], Any], argument: int) -> None:
     """Run ``task(argument)`` in DELIVERIES threads released together, each redelivered until it
-    returns. Returns how many attempts each delivery took; raises what no redelivery cured."""
-    start = threading.Barrier(DELIVERIES)
-    attempts: list[int] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-
-    def deliver() -> None:
-        try:
-            start.wait(timeout=30)
-            for attempt in range(1, REDELIVERIES + 1):
-                try:
-                    task(argument)
-                except OperationalError:
-                    if attempt == REDELIVERIES:
-                        raise
-                    time.sleep(0.005 * attempt)  # back off, as Lambda does between retries
-                    continue
-                with lock:
-                    attempts.append(attempt)
-                return
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            with lock:
-                errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=deliver) for _ in range(DELIVERIES)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads)
-    assert errors == []
-    assert len(attempts) == DELIVERIES
-    return attempts
+    returns; raises what no redelivery cured."""
+    delivered = at_once(lambda: task(argument), times=DELIVERIES, attempts=REDELIVERIES, timeout=120)
+    assert len(delivered) == DELIVERIES
 
 
 def test_twenty_deliveries_of_the_welcome_email_at_once_send_one_email(sent_emails):

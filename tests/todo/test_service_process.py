@@ -3,16 +3,13 @@ works without loading any of the blog's apps or middleware (cold start), and Sna
 with the service's own settings (issue 14)."""
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.myblog.test_settings import manage, production_env  # noqa: F401 - a fixture
-from tests.test_cold_imports import BLOG_ONLY, loaded, new_process
+from tests.test_cold_imports import BLOG_ONLY, loaded, new_process, run_in_new_process
 from tests.todo.conftest import CognitoTestUser
 from tests.todo.test_settings import todo_env
 
@@ -78,20 +75,10 @@ def test_a_todo_process_runs_snapstarts_before_snapshot_hook_with_the_services_o
         "import django, json; django.setup(); from myblog import snapstart; "
         "snapstart.before_snapshot(); print(json.dumps(snapstart.warm_up()))"
     )
-    environment = {
-        "PATH": os.environ["PATH"],
-        "DJANGO_SETTINGS_MODULE": "myblog.settings",
-        "SERVICE": "todo",
-        "DATABASE_URL": "sqlite://:memory:",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_ENDPOINT_URL": aws_endpoint,
-    }
+    warmed, stderr = run_in_new_process(code, "todo", {"AWS_ENDPOINT_URL": aws_endpoint})
 
-    result = subprocess.run([sys.executable, "-c", code], env=environment, capture_output=True, text=True, timeout=120)
-
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert json.loads(result.stdout.strip().splitlines()[-1]) == {"/api/todos/": 401}
-    assert "SnapStart" not in result.stderr, result.stderr[-3000:]  # no step failed (each is only logged)
+    assert warmed == {"/api/todos/": 401}
+    assert "SnapStart" not in stderr, stderr[-3000:]  # no step failed (each is only logged)
 
 
 @pytest.mark.slow
