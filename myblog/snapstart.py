@@ -18,11 +18,11 @@ modules and service models), and whatever must be unique or fresh is redone afte
 - the blog's freshness (myblog/blog/caching.py), read again: the blog may have changed while the
   snapshot waited, and the pages answered before it are served only while it has not.
 
-Whatever the hot first request would otherwise do lazily after a restore (connect to the database,
-read the freshness, fetch the key set, render a page the blog changed, open the to-do table) is
-done by the after-restore hook,
-best effort: a failure is logged and left to the first request, and the hook waits for that work
-RESTORE_BUDGET_SECONDS at most, so a restore never fails for it (Lambda allows 10 s).
+Whatever the hot first request would otherwise do lazily after a restore (read the freshness,
+fetch the key set, render a page the blog changed, open the to-do table) is done by the
+after-restore hook, in a thread with database connections of its own, best effort: a failure is
+logged and left to the first request, and the hook waits for that work RESTORE_BUDGET_SECONDS at
+most, so a restore never fails for it (Lambda allows 10 s).
 
 The hooks are registered with ``snapshot_restore_py``, which Lambda's managed Python runtimes
 provide (python3.12 and later, where SnapStart exists); registering is a no-op where the library
@@ -181,8 +181,8 @@ def after_restore() -> None:
 
 def _in_own_connections(steps: list[Callable[[], object]]) -> None:
     """The steps, in a thread whose database connections (Django's are per thread) end with it:
-    what they leave for the first request is process-wide (the freshness, kept pages, AWS clients
-    and their connection pools, the key set)."""
+    what they leave for the first request is process-wide (the freshness, kept pages, the key set,
+    the to-do table's client and its connection pool)."""
     from django.db import connections
 
     try:
@@ -208,7 +208,7 @@ def _before_the_first_reader() -> list[Callable[[], object]]:
     if settings.SERVICE in ("blog", "all"):
         from myblog.blog.caching import current_freshness
 
-        steps.append(functools.partial(current_freshness, reread=True))  # connects to the database
+        steps.append(functools.partial(current_freshness, reread=True))
     steps.append(_renew_signing_keys)
     # The reads the snapshot answered, once more: pages dropped because the blog changed while the
     # snapshot waited are rendered and kept again, and the memory their path runs through is this
